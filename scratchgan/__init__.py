@@ -1,0 +1,13 @@
+"""scratchgan: generative adversarial networks from scratch on NumPy and CuPy.
+
+Every layer's backward pass is derived and written by hand; nothing here uses
+automatic differentiation.  Start with ``scratchgan.nn`` (the layers),
+``scratchgan.losses``, ``scratchgan.optim`` and ``scratchgan.gradcheck``.
+"""
+from . import backend
+from .backend import (set_backend, get_xp, manual_seed, set_default_dtype,
+                      get_default_dtype, to_host, to_device, gpu_available)
+from . import nn, losses, optim
+from .gradcheck import gradcheck, gradcheck_loss
+
+__version__ = "0.1.0"

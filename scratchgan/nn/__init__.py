@@ -1,0 +1,14 @@
+"""The layer library: each layer's forward and hand-derived backward, one concept per file."""
+from .module import Module, Parameter, Sequential, ShapeError
+from .linear import Linear
+from .conv import Conv2d, ConvTranspose2d
+from .norm import BatchNorm1d, BatchNorm2d
+from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
+from .dropout import Dropout
+from .shape import Flatten, Reshape, ConcatCondition, Residual, concat
+from . import init
+
+__all__ = ["Module", "Parameter", "Sequential", "ShapeError", "Linear", "Conv2d",
+           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU",
+           "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout",
+           "Flatten", "Reshape", "ConcatCondition", "Residual", "concat", "init"]

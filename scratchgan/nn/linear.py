@@ -1,0 +1,53 @@
+"""Linear: the affine map y = x W^T + b."""
+from .module import Module, Parameter, ShapeError
+from . import init
+
+
+class Linear(Module):
+    """y = x @ W.T + b, as ``torch.nn.Linear(in_features, out_features, bias=True)``.
+
+    Shapes:  x (N, in_features)  ->  y (N, out_features)
+             W (out_features, in_features),  b (out_features,)
+
+    Forward:   y  = x W^T + b
+    Backward:  dx = dy W            (N, in)
+               dW = dy^T x          (out, in)    summed over the batch
+               db = sum_n dy        (out,)
+
+    Init (PyTorch's): W, b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)).
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        W, b = init.pytorch_default((self.out_features, self.in_features),
+                                    fan_in=self.in_features, bias=bias)
+        self.weight = Parameter(W)
+        self.bias = Parameter(b) if bias else None
+        self._x = None
+
+    def forward(self, x):
+        self._check_rank(x, 2, "(N, in_features)")
+        if x.shape[1] != self.in_features:
+            raise ShapeError(f"{self!r}: expected input (N, {self.in_features}), "
+                             f"got {tuple(x.shape)}")
+        self._check_dtype(x, self.weight.data)
+        self._x = x
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, dy):
+        x = self._need_cache(self._x)
+        if dy.shape != (x.shape[0], self.out_features):
+            raise ShapeError(f"{self!r}: backward expected grad of shape "
+                             f"{(x.shape[0], self.out_features)}, got {tuple(dy.shape)}")
+        self.weight.grad += dy.T @ x
+        if self.bias is not None:
+            self.bias.grad += dy.sum(axis=0)
+        return dy @ self.weight.data
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

@@ -1,0 +1,121 @@
+"""Shape helpers and the two ways networks branch: concatenation and skips.
+
+Reshaping moves no numbers, so its backward just reshapes the gradient back.
+Branching is where the chain rule's *sum* appears: when one tensor feeds two
+paths, its gradient is the sum of the gradients arriving from both.
+"""
+from .. import backend
+from .module import Module, ShapeError
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes dy to x's shape."""
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def forward(self, x):
+        self._check_rank(x, (2, 3, 4, 5), "(N, ...)")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy):
+        return dy.reshape(self._need_cache(self._shape))
+
+
+class Reshape(Module):
+    """(N, ...) -> (N, *shape), as ``x.view(N, *shape)`` in lecture code."""
+
+    def __init__(self, *shape):
+        super().__init__()
+        self.shape = tuple(int(s) for s in shape)
+        self._shape = None
+
+    def forward(self, x):
+        size = 1
+        for s in self.shape:
+            size *= s
+        if x.ndim < 1 or x.size != x.shape[0] * size:
+            raise ShapeError(f"{self!r}: cannot reshape input {tuple(x.shape)} to "
+                             f"(N, {', '.join(map(str, self.shape))})")
+        self._shape = x.shape
+        return x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self, dy):
+        return dy.reshape(self._need_cache(self._shape))
+
+    def extra_repr(self):
+        return ", ".join(map(str, self.shape))
+
+
+def concat(a, b, axis=1):
+    """Join two arrays along ``axis``; returns (y, split) where ``split(dy)``
+    gives (da, db), the gradient cut back at the seam."""
+    xp = backend.get_array_module(a, b)
+    k = a.shape[axis]
+
+    def split(dy):
+        return xp.split(dy, [k], axis=axis)
+
+    return xp.concatenate([a, b], axis=axis), split
+
+
+class ConcatCondition(Module):
+    """Run ``body`` on [x, c] (concatenated along the feature axis).
+
+    This is how a conditional GAN feeds a label c to G(z, c) or D(x, c)
+    (Mirza & Osindero 2014).  For image inputs, c (N, k) is broadcast to
+    k constant planes (N, k, H, W) before joining the channels.
+
+    Forward:   h = [x, c_expanded],  y = body(h)
+    Backward:  dh = body.backward(dy);  dx, dc = split(dh)
+               (dc is summed over H, W for image inputs, the adjoint of the
+               broadcast; it is returned for completeness, e.g. for a learned
+               label embedding upstream.)
+    """
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+        self._split = None
+        self._image = False
+
+    def forward(self, x, c):
+        xp = backend.get_array_module(x)
+        if c.ndim != 2 or c.shape[0] != x.shape[0]:
+            raise ShapeError(f"ConcatCondition: condition must be (N, k) with N="
+                             f"{x.shape[0]}, got {tuple(c.shape)}")
+        self._image = x.ndim == 4
+        if self._image:
+            c = xp.broadcast_to(c[:, :, None, None], c.shape + x.shape[2:])
+        h, self._split = concat(x, c.astype(x.dtype, copy=False), axis=1)
+        return self.body.forward(h)
+
+    def backward(self, dy):
+        split = self._need_cache(self._split)
+        dx, dc = split(self.body.backward(dy))
+        self.grad_condition = dc.sum(axis=(2, 3)) if self._image else dc
+        return dx
+
+
+class Residual(Module):
+    """y = x + body(x): a skip connection.
+
+    Backward: x reaches y along two paths, so its gradient is their sum,
+              dx = dy + body.backward(dy).
+    """
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        y = self.body.forward(x)
+        if y.shape != x.shape:
+            raise ShapeError(f"Residual: body must keep the shape {tuple(x.shape)}, "
+                             f"but returned {tuple(y.shape)}")
+        return x + y
+
+    def backward(self, dy):
+        return dy + self.body.backward(dy)

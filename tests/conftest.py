@@ -1,0 +1,30 @@
+"""Shared fixtures: every layer test runs on NumPy, and on CuPy where a GPU exists."""
+import numpy
+import pytest
+
+from scratchgan import backend
+
+BACKENDS = ["numpy", "cupy"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request):
+    """Select the backend for one test, restoring NumPy (and seed, dtype) after.
+
+    The CuPy case skips cleanly when CuPy or a GPU is missing (as on CI).
+    """
+    name = request.param
+    if name == "cupy" and not backend.gpu_available():
+        pytest.skip("CuPy backend: no CuPy or no CUDA GPU on this machine")
+    backend.set_backend(name)
+    backend.manual_seed(0)
+    yield name
+    backend.set_backend("numpy")
+    backend.set_default_dtype(numpy.float32)
+    backend.manual_seed(0)
+
+
+@pytest.fixture
+def xp(backend_name):
+    """The array module (numpy or cupy) of the selected backend."""
+    return backend.get_xp()
