@@ -6,6 +6,8 @@ must have exactly ``pred``'s shape (nothing is silently broadcast), or be a
 plain number, which means "this value everywhere" (handy for GAN labels:
 1.0 for real, 0.0 for fake, 0.9 for one-sided label smoothing).
 """
+import numpy
+
 from . import backend
 from .nn.activation import sigmoid
 from .nn.module import ShapeError
@@ -62,8 +64,9 @@ class BCELoss(_Loss):
 
     def forward(self, p, t):
         xp, t = self._prepare(p, t)
-        log_p = xp.maximum(xp.log(p), -100)
-        log_1mp = xp.maximum(xp.log1p(-p), -100)
+        with numpy.errstate(divide="ignore"):      # log(0) = -inf, clamped next
+            log_p = xp.maximum(xp.log(p), -100)
+            log_1mp = xp.maximum(xp.log1p(-p), -100)
         self._cache = (p, t)
         return self._reduce(-(t * log_p + (1 - t) * log_1mp))
 

@@ -28,3 +28,11 @@ def backend_name(request):
 def xp(backend_name):
     """The array module (numpy or cupy) of the selected backend."""
     return backend.get_xp()
+
+
+# Hypothesis: CI draws the same examples every run (a red CI is reproducible).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
