@@ -66,7 +66,8 @@ class ConcatCondition(Module):
 
     This is how a conditional GAN feeds a label c to G(z, c) or D(x, c)
     (Mirza & Osindero 2014).  For image inputs, c (N, k) is broadcast to
-    k constant planes (N, k, H, W) before joining the channels.
+    k constant planes (N, k, H, W) before joining the channels, unless
+    ``flatten=True``, which first flattens x to (N, C*H*W) (an MLP's D).
 
     Forward:   h = [x, c_expanded],  y = body(h)
     Backward:  dh = body.backward(dy);  dx, dc = split(dh)
@@ -75,17 +76,22 @@ class ConcatCondition(Module):
                label embedding upstream.)
     """
 
-    def __init__(self, body):
+    def __init__(self, body, flatten=False):
         super().__init__()
         self.body = body
+        self.flatten = bool(flatten)
         self._split = None
         self._image = False
+        self._x_shape = None
 
     def forward(self, x, c):
         xp = backend.get_array_module(x)
         if c.ndim != 2 or c.shape[0] != x.shape[0]:
             raise ShapeError(f"ConcatCondition: condition must be (N, k) with N="
                              f"{x.shape[0]}, got {tuple(c.shape)}")
+        self._x_shape = x.shape
+        if self.flatten:
+            x = x.reshape(x.shape[0], -1)
         self._image = x.ndim == 4
         if self._image:
             c = xp.broadcast_to(c[:, :, None, None], c.shape + x.shape[2:])
@@ -96,7 +102,7 @@ class ConcatCondition(Module):
         split = self._need_cache(self._split)
         dx, dc = split(self.body.backward(dy))
         self.grad_condition = dc.sum(axis=(2, 3)) if self._image else dc
-        return dx
+        return dx.reshape(self._x_shape)
 
 
 class Residual(Module):

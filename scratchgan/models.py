@@ -1,0 +1,130 @@
+"""The reference architectures, each a function returning (G, D).
+
+They are built exactly as their PyTorch originals so the two can be set side
+by side; every layer is a scratchgan layer with a hand-written backward.
+
+* ``mlp_gan``     PyTorch-GAN's ``gan.py`` (fully connected, 28x28)
+* ``dcgan28``     a DCGAN for 28x28 images (Radford et al. 2016 at MNIST size)
+* ``cgan_mlp``    a conditional MLP GAN (Mirza & Osindero 2014)
+* ``cgan_dcgan28`` the convolutional conditional variant
+* ``dcgan32``     a DCGAN for the 32x32 synthetic line images
+"""
+from . import nn
+from .nn.init import dcgan_init
+
+
+def mlp_gan(latent_dim=100, img_shape=(1, 28, 28)):
+    """PyTorch-GAN's MLP GAN.
+
+    G: z(100) -> Linear 128 -> LeakyReLU(0.2)
+              -> [Linear -> BatchNorm1d(eps=0.8) -> LeakyReLU(0.2)] x (256, 512, 1024)
+              -> Linear 784 -> Tanh -> Reshape(1, 28, 28)
+    D: Flatten -> Linear 512 -> LeakyReLU(0.2) -> Linear 256 -> LeakyReLU(0.2)
+              -> Linear 1 -> Sigmoid
+    (eps=0.8 is what the original passes as BatchNorm1d's second argument.)
+    Train with BCE, Adam(lr=2e-4, betas=(0.5, 0.999)), batch 64, k = 1.
+    """
+    size = 1
+    for s in img_shape:
+        size *= s
+
+    def block(n_in, n_out, normalize=True):
+        layers = [nn.Linear(n_in, n_out)]
+        if normalize:
+            layers.append(nn.BatchNorm1d(n_out, 0.8))
+        layers.append(nn.LeakyReLU(0.2))
+        return layers
+
+    G = nn.Sequential(
+        *block(latent_dim, 128, normalize=False),
+        *block(128, 256), *block(256, 512), *block(512, 1024),
+        nn.Linear(1024, size), nn.Tanh(), nn.Reshape(*img_shape))
+    D = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(size, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 1), nn.Sigmoid())
+    return G, D
+
+
+def dcgan28(latent_dim=100, channels=1):
+    """DCGAN at 28x28.
+
+    G: z -> Linear 128*7*7 -> BatchNorm1d -> ReLU -> Reshape(128, 7, 7)
+         -> ConvTranspose2d(128, 64, 4, 2, 1) -> BatchNorm2d -> ReLU      (64, 14, 14)
+         -> ConvTranspose2d(64, 1, 4, 2, 1) -> Tanh                        (1, 28, 28)
+    D: Conv2d(1, 64, 4, 2, 1) -> LeakyReLU(0.2)                            (64, 14, 14)
+         -> Conv2d(64, 128, 4, 2, 1) -> BatchNorm2d -> LeakyReLU(0.2)      (128, 7, 7)
+         -> Flatten -> Linear(6272, 1) -> Sigmoid
+    Weights N(0, 0.02), biases 0, BatchNorm gamma N(1, 0.02); Adam(2e-4, (0.5, 0.999)).
+    """
+    G = nn.Sequential(
+        nn.Linear(latent_dim, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
+        nn.Reshape(128, 7, 7),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, channels, 4, 2, 1), nn.Tanh())
+    D = nn.Sequential(
+        nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1), nn.Sigmoid())
+    return dcgan_init(G), dcgan_init(D)
+
+
+def dcgan32(latent_dim=100, channels=1):
+    """DCGAN at 32x32 (for the synthetic vertical-line images).
+
+    G: z -> Linear 128*8*8 -> BatchNorm1d -> ReLU -> Reshape(128, 8, 8)
+         -> ConvTranspose2d(128, 64, 4, 2, 1) -> BatchNorm2d -> ReLU      (64, 16, 16)
+         -> ConvTranspose2d(64, 1, 4, 2, 1) -> Tanh                        (1, 32, 32)
+    D: the mirror image with Conv2d(…, 4, 2, 1) and LeakyReLU(0.2).
+    """
+    G = nn.Sequential(
+        nn.Linear(latent_dim, 128 * 8 * 8), nn.BatchNorm1d(128 * 8 * 8), nn.ReLU(),
+        nn.Reshape(128, 8, 8),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, channels, 4, 2, 1), nn.Tanh())
+    D = nn.Sequential(
+        nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 8 * 8, 1), nn.Sigmoid())
+    return dcgan_init(G), dcgan_init(D)
+
+
+def cgan_mlp(latent_dim=100, n_classes=10, img_shape=(1, 28, 28)):
+    """Conditional MLP GAN: the one-hot label y joins the input of G and D.
+
+    G(z, y) = G_body([z, y]),   D(x, y) = D_body([flatten(x), y])
+    Same bodies as ``mlp_gan``, with ``n_classes`` more inputs; D adds
+    Dropout(0.4) as PyTorch-GAN's cgan.py does, to keep it from overpowering G.
+    """
+    size = img_shape[0] * img_shape[1] * img_shape[2]
+
+    def block(n_in, n_out, normalize=True):
+        layers = [nn.Linear(n_in, n_out)]
+        if normalize:
+            layers.append(nn.BatchNorm1d(n_out, 0.8))
+        layers.append(nn.LeakyReLU(0.2))
+        return layers
+
+    G = nn.ConcatCondition(nn.Sequential(
+        *block(latent_dim + n_classes, 128, normalize=False),
+        *block(128, 256), *block(256, 512), *block(512, 1024),
+        nn.Linear(1024, size), nn.Tanh(), nn.Reshape(*img_shape)))
+    D = nn.ConcatCondition(nn.Sequential(
+        nn.Linear(size + n_classes, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 512), nn.Dropout(0.4), nn.LeakyReLU(0.2),
+        nn.Linear(512, 512), nn.Dropout(0.4), nn.LeakyReLU(0.2),
+        nn.Linear(512, 1), nn.Sigmoid()), flatten=True)
+    return G, D
+
+
+def cgan_dcgan28(latent_dim=100, n_classes=10, channels=1):
+    """Conditional DCGAN at 28x28.
+
+    G(z, y): [z, y] -> the ``dcgan28`` generator (input latent_dim + n_classes).
+    D(x, y): y is broadcast to n_classes constant 28x28 planes and stacked on
+             the image channels, then the ``dcgan28`` discriminator.
+    """
+    G_body, _ = dcgan28(latent_dim + n_classes, channels)
+    _, D_body = dcgan28(latent_dim, channels + n_classes)
+    return nn.ConcatCondition(G_body), nn.ConcatCondition(D_body)
