@@ -1,0 +1,282 @@
+"""Checkpoints: everything needed to resume a GAN, in one ``.npz`` file.
+
+A GAN's training state is more than G's weights: D's weights, both
+optimizers' moment estimates (Adam without its ``exp_avg`` restarts with a
+jolt), the iteration count and the random generator's state.  All of it is
+arrays and scalars, so it fits NumPy's ``.npz`` format: a zip of ``.npy``
+files, one per key.  Keys are prefixed by what they belong to::
+
+    meta/format, meta/version       "scratchgan-checkpoint", 1
+    meta/iteration, meta/arch       the iteration, an architecture string
+    model/G/0.weight                model "G"'s state_dict entry "0.weight"
+    optim/D/exp_avg                 optimizer "D"'s state_dict entry "exp_avg"
+    rng/keys, rng/pos, ...          backend.get_rng_state()
+    extra/<key>                     anything else: arrays, numbers, strings
+
+Nested dicts are stored with ``/`` between the levels and come back nested.
+Strings are stored as 0-d unicode arrays and numbers as 0-d arrays, so the
+file is read with ``allow_pickle=False``: loading a checkpoint never runs code.
+
+Two promises:
+
+* the write is atomic: the data goes to a temporary file in the same folder,
+  is flushed to disk, and only then replaces ``path`` (``os.replace``), so a
+  crash mid-save leaves the previous checkpoint intact;
+* loading checks everything first (the file is readable, it has every model
+  and optimizer asked for, with the same keys and shapes, and the same
+  ``arch``), and only then writes into the models and optimizers.  A bad
+  checkpoint raises ``CheckpointError`` and leaves them untouched.
+"""
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy
+
+from . import backend
+
+FORMAT = "scratchgan-checkpoint"
+VERSION = 1
+_EMPTY = "__empty_dict__"          # marks a nested dict with no entries
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is damaged, or does not fit the models it is loaded into."""
+
+
+# ------------------------------------------------------------------ saving
+def _to_array(value, key):
+    """A host NumPy array for ``value``; objects that would need pickle are refused."""
+    if hasattr(value, "detach"):                    # a torch tensor
+        value = value.detach().cpu().numpy()
+    array = backend.to_host(value) if backend.is_gpu_array(value) else numpy.asarray(value)
+    if array.dtype.kind == "O":
+        raise CheckpointError(f"save_checkpoint: '{key}' is a {type(value).__name__}, "
+                              "which .npz cannot hold without pickle; store arrays, "
+                              "numbers, booleans or strings")
+    return array
+
+
+def _flatten(prefix, mapping, out):
+    """Add ``mapping``'s entries to ``out`` as ``prefix/key`` (dicts recurse)."""
+    if not mapping:
+        out[f"{prefix}/{_EMPTY}"] = numpy.array(True)
+    for key, value in mapping.items():
+        key = str(key)
+        if not key or "/" in key:
+            raise CheckpointError(f"save_checkpoint: key {key!r} under '{prefix}' must be "
+                                  "a non-empty string without '/'")
+        if isinstance(value, dict):
+            _flatten(f"{prefix}/{key}", value, out)
+        else:
+            out[f"{prefix}/{key}"] = _to_array(value, f"{prefix}/{key}")
+
+
+def save_checkpoint(path, *, models=None, optimizers=None, iteration=None,
+                    rng_state=None, extra=None, arch=None):
+    """Write one ``.npz`` checkpoint atomically; see the module doc for its layout.
+
+    ``models`` and ``optimizers`` map names (e.g. "G", "D") to objects with a
+    ``state_dict()``.  ``rng_state`` is usually ``backend.get_rng_state()``,
+    ``arch`` a string naming the architecture (checked again on load).
+    Returns the path written.
+    """
+    arrays = {"meta/format": numpy.array(FORMAT), "meta/version": numpy.array(VERSION)}
+    if iteration is not None:
+        arrays["meta/iteration"] = numpy.array(int(iteration), dtype=numpy.int64)
+    if arch is not None:
+        arrays["meta/arch"] = numpy.array(str(arch))
+    for group, objects in (("model", models), ("optim", optimizers)):
+        for name, obj in (objects or {}).items():
+            _flatten(f"{group}/{_check_name(name)}", obj.state_dict(), arrays)
+    if rng_state is not None:
+        _flatten("rng", rng_state, arrays)
+    if extra:
+        _flatten("extra", extra, arrays)
+    return _atomic_savez(Path(path), arrays)
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name or "/" in name:
+        raise CheckpointError(f"save_checkpoint: name {name!r} must be a non-empty "
+                              "string without '/'")
+    return name
+
+
+def _atomic_savez(path, arrays):
+    """Temporary file in the same folder, fsync, then os.replace over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            numpy.savez(f, **arrays)      # _to_array refused object arrays
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:                     # make the rename itself durable (POSIX only)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return path
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+# ------------------------------------------------------------------ loading
+def _damaged(path, why):
+    return CheckpointError(
+        f"{path}: cannot read this checkpoint: {why}. The file is damaged (a copy "
+        "or save cut short?) or is not a scratchgan checkpoint; use an earlier "
+        "checkpoint or train from scratch.")
+
+
+def _read(path):
+    """Every array of the file, read eagerly, or CheckpointError."""
+    try:
+        # Our own file handle: numpy.load leaks its handle on a damaged zip.
+        with open(path, "rb") as f:
+            npz = numpy.load(f, allow_pickle=False)
+            if not isinstance(npz, numpy.lib.npyio.NpzFile):
+                raise _damaged(path, "it holds a single .npy array, not an .npz archive")
+            with npz:
+                raw = {key: npz[key] for key in npz.files}
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint file") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        raise _damaged(path, f"{type(e).__name__}: {e}") from None
+    fmt = raw.get("meta/format")
+    if fmt is None or fmt.shape != () or str(fmt) != FORMAT:
+        raise _damaged(path, "the key meta/format is missing")
+    version = int(raw["meta/version"]) if "meta/version" in raw else None
+    if version != VERSION:
+        raise CheckpointError(f"{path}: checkpoint format version {version}, but this "
+                              f"scratchgan reads version {VERSION}")
+    return raw
+
+
+def _value(array):
+    """0-d arrays back to Python numbers and strings; other arrays as they are."""
+    return array.item() if array.shape == () else array
+
+
+def _unflatten(raw, prefix, scalars=True):
+    """The nested dict stored under ``prefix/`` (None when there is none)."""
+    tree, found, start = {}, False, len(prefix) + 1
+    for key, array in raw.items():
+        if not key.startswith(prefix + "/"):
+            continue
+        found = True
+        *parents, leaf = key[start:].split("/")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        if leaf != _EMPTY:
+            node[leaf] = _value(array) if scalars else array
+    return tree if found else None
+
+
+def _names(raw, group):
+    return sorted({key.split("/")[1] for key in raw if key.startswith(group + "/")})
+
+
+def _compare(stored, own, what):
+    """Problems between a stored state dict and an object's current one."""
+    problems = []
+    missing = [k for k in own if k not in stored]
+    unexpected = [k for k in stored if k not in own]
+    if missing:
+        problems.append(f"{what}: keys missing from the checkpoint: {missing}")
+    if unexpected:
+        problems.append(f"{what}: keys the checkpoint has but the object lacks: {unexpected}")
+    for key in own:
+        if key in stored:
+            want, got = numpy.shape(own[key]), numpy.shape(stored[key])
+            if want != got:
+                problems.append(f"{what}: '{key}' has shape {got} in the checkpoint, "
+                                f"{want} in the object")
+    return problems
+
+
+def _snapshot(state):
+    """A copy of a state dict, so a failed load can be rolled back."""
+    return {k: (v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else v)
+            for k, v in state.items()}
+
+
+def load_checkpoint(path, models=None, optimizers=None, arch=None):
+    """Read a checkpoint and, if given, load it into ``models`` and ``optimizers``.
+
+    Everything is validated before anything is written: on any problem a
+    ``CheckpointError`` names the file and what differs, and the models and
+    optimizers are left exactly as they were.  ``arch``, if given, must equal
+    the stored architecture string.
+
+    Returns a dict with ``iteration`` (int or None), ``arch`` (str or None),
+    ``rng_state`` (dict or None; restore it with ``backend.set_rng_state``),
+    ``extra`` (dict), and ``models`` / ``optimizers`` (name -> state dict of
+    NumPy arrays), whatever was or was not loaded.
+    """
+    path = Path(path)
+    raw = _read(path)
+    stored_arch = _value(raw["meta/arch"]) if "meta/arch" in raw else None
+    result = {
+        "path": path,
+        "iteration": _value(raw["meta/iteration"]) if "meta/iteration" in raw else None,
+        "arch": stored_arch,
+        "rng_state": _unflatten(raw, "rng"),
+        "extra": _unflatten(raw, "extra") or {},
+        "models": {n: _unflatten(raw, f"model/{n}", scalars=False)
+                   for n in _names(raw, "model")},
+        "optimizers": {n: _unflatten(raw, f"optim/{n}") for n in _names(raw, "optim")},
+    }
+
+    # 1. validate everything
+    problems = []
+    if arch is not None and stored_arch is not None and str(arch) != stored_arch:
+        problems.append(f"architecture: the checkpoint is {stored_arch!r}, "
+                        f"the models are {str(arch)!r}")
+    for group, objects, what in (("models", models, "model"),
+                                 ("optimizers", optimizers, "optimizer")):
+        for name, obj in (objects or {}).items():
+            stored = result[group].get(name)
+            if stored is None:
+                problems.append(f"{what} {name!r}: not in the checkpoint (it has "
+                                f"{sorted(result[group]) or 'none'})")
+            else:
+                problems += _compare(stored, obj.state_dict(), f"{what} {name!r}")
+    if problems:
+        raise CheckpointError(f"{path} does not fit (nothing was loaded):\n  "
+                              + "\n  ".join(problems))
+
+    # 2. load, rolling back if an object's own load_state_dict still objects
+    done, failing = [], None
+    try:
+        for group, objects in (("models", models), ("optimizers", optimizers)):
+            for name, obj in (objects or {}).items():
+                failing = (obj, _snapshot(obj.state_dict()))
+                obj.load_state_dict(result[group][name])
+                done.append(failing)
+                failing = None
+    except Exception as e:
+        for obj, backup in reversed(done):
+            obj.load_state_dict(backup)
+        if failing is not None:           # it may have written part before raising
+            try:
+                failing[0].load_state_dict(failing[1])
+            except Exception:
+                pass                      # it refuses its own state too: nothing to undo
+        raise CheckpointError(f"{path}: loading failed and was rolled back: "
+                              f"{type(e).__name__}: {e}") from e
+    return result

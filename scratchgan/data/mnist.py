@@ -1,0 +1,372 @@
+"""MNIST and Fashion-MNIST: find the IDX files, or download and verify them.
+
+``load_mnist(split)`` and ``load_fashion_mnist(split)`` return ``(images,
+labels)`` as NumPy arrays on the host:
+
+    images  float32, shape (N, 1, 28, 28), scaled from [0, 255] to [-1, 1]
+            (the range of a generator ending in tanh, as in DCGAN)
+    labels  int64, shape (N,), the class 0..9
+
+N is 60,000 for ``split="train"`` and 10,000 for ``split="test"``.  Move them
+to the GPU with ``backend.to_device`` and draw minibatches with
+``scratchgan.data.sampler.ArraySampler``.
+
+Where the files are looked for, in order (the first folder holding both files
+of the split wins; each file may be gzipped or not, so
+``train-images-idx3-ubyte.gz``, ``train-images-idx3-ubyte`` and
+``train-images.idx3-ubyte`` are all accepted):
+
+1. the ``data_dir`` argument: ``data_dir/<dataset>/``, then ``data_dir/`` itself;
+2. the environment variable ``SCRATCHGAN_DATA``, in the same two ways (a flat
+   folder named after the *other* dataset, e.g. ``.../mnist`` while loading
+   Fashion-MNIST, is skipped: the file names are the same);
+3. the user cache, ``$XDG_CACHE_HOME/scratchgan/<dataset>/`` or
+   ``~/.cache/scratchgan/<dataset>/`` (where downloads go);
+4. system folders: Debian's package ``dataset-fashion-mnist`` installs
+   ``/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz`` etc.;
+5. a last local fallback for a checkout that sits beside a ``shared/`` folder:
+   ``../shared/data/<dataset>/`` relative to the current directory and to the
+   repository root, so demos run there without flags.
+
+If nothing is found and ``download=True``, the two files of the split are
+downloaded into the cache from the mirrors in ``MIRRORS``, one mirror after
+another, and each is checked against its SHA-256 in ``SHA256`` before it is
+given its real name.  A download killed outright leaves at most a hidden
+``.<name>.*.part`` file beside it, never read and safe to delete.  Files found
+locally are not checksummed (repackaged copies, such as Debian's, are gzipped
+differently); the IDX header checks of ``idx.read_idx`` still catch damage.
+
+When the training split cannot be found or downloaded but the test split can,
+a warning says so and the test split is returned: a GAN learns digits from
+10,000 of them, too.
+"""
+import hashlib
+import http.client
+import os
+import sys
+import tempfile
+import urllib.request
+import warnings
+from pathlib import Path
+
+import numpy
+
+from .idx import DataError, read_idx
+
+DATASETS = ("mnist", "fashion-mnist")
+TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+THINGS = {"mnist": "digits", "fashion-mnist": "clothing images"}
+
+#: split -> (images file, labels file), without the .gz
+FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+#: Mirrors tried in order; each URL is the mirror plus the file name.
+MIRRORS = {
+    "mnist": [
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    ],
+    "fashion-mnist": [
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+    ],
+}
+
+#: SHA-256 of the original gzipped files as distributed.  These are the values
+#: TensorFlow Datasets pins, and the files they describe also match the MD5s
+#: torchvision pins (MNIST train-images f68b3c2d..., Fashion train-images
+#: 8d4fb7e6..., etc.).  A downloaded file must match before it is kept.
+SHA256 = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    },
+}
+
+#: Read-only folders searched after the cache (Debian's dataset package).
+SYSTEM_DIRS = {
+    "mnist": [],
+    "fashion-mnist": ["/usr/share/datasets/fashion-mnist"],
+}
+
+#: Root of the downloads cache; None means $XDG_CACHE_HOME/scratchgan or
+#: ~/.cache/scratchgan.  Tests and shared machines may set it.
+CACHE_ROOT = None
+
+#: Seconds to wait for a mirror to answer.
+TIMEOUT = 30
+
+ENV_VAR = "SCRATCHGAN_DATA"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# ------------------------------------------------------------------ where to look
+def _check_name(name):
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {DATASETS}")
+
+
+def default_cache_dir(name):
+    """The folder where ``name``'s files are downloaded to."""
+    _check_name(name)
+    if CACHE_ROOT is not None:
+        return Path(CACHE_ROOT) / name
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "scratchgan" / name
+
+
+def shared_data_roots():
+    """``../shared/data`` beside the current directory and the repository."""
+    return [(Path.cwd() / ".." / "shared" / "data").resolve(),
+            (REPO_ROOT / ".." / "shared" / "data").resolve()]
+
+
+def search_dirs(name, data_dir=None, cache_dir=None):
+    """The folders searched for ``name``'s files, in order (see the module doc)."""
+    _check_name(name)
+    dirs = []
+    if data_dir is not None:
+        dirs += [Path(data_dir) / name, Path(data_dir)]
+    env = os.environ.get(ENV_VAR)
+    if env:
+        env = Path(env)
+        dirs.append(env / name)
+        if env.name.lower() not in set(DATASETS) - {name}:
+            dirs.append(env)
+    dirs.append(Path(cache_dir) if cache_dir is not None else default_cache_dir(name))
+    dirs += [Path(d) for d in SYSTEM_DIRS.get(name, [])]
+    dirs += [root / name for root in shared_data_roots()]
+    unique, seen = [], set()
+    for d in dirs:
+        key = os.path.normcase(os.path.abspath(d))
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def _find_file(folder, stem):
+    for candidate in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
+        path = Path(folder) / candidate
+        if path.is_file():
+            return path
+    return None
+
+
+def find_split(name, split, data_dir=None, cache_dir=None):
+    """(images path, labels path) from the first folder holding both, else None."""
+    for folder in search_dirs(name, data_dir, cache_dir):
+        paths = [_find_file(folder, stem) for stem in FILES[split]]
+        if all(paths):
+            return tuple(paths)
+    return None
+
+
+# ------------------------------------------------------------------ downloading
+try:
+    from tqdm import tqdm as _tqdm
+except ImportError:                       # tqdm is optional: fall back to text
+    _tqdm = None
+
+
+class _TextProgress:
+    """A minimal stand-in for tqdm: one line on stderr, rewritten in place."""
+
+    def __init__(self, total, desc):
+        self.total, self.desc, self.done, self._shown = total, desc, 0, None
+
+    def update(self, n):
+        self.done += n
+        mb = self.done / 1e6
+        if self.total:
+            text = f"{self.desc}: {100 * self.done // self.total:3d}% of {self.total / 1e6:.1f} MB"
+        else:
+            text = f"{self.desc}: {mb:.1f} MB"
+        if text != self._shown:
+            sys.stderr.write("\r" + text)
+            sys.stderr.flush()
+            self._shown = text
+
+    def close(self):
+        if self._shown is not None:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _progress(total, desc, enabled):
+    if not enabled:
+        return None
+    if _tqdm is not None:
+        return _tqdm(total=total, desc=desc, unit="B", unit_scale=True,
+                     unit_divisor=1024)
+    return _TextProgress(total, desc)
+
+
+def download_file(url, dest, sha256, progress=True, timeout=None):
+    """Download ``url`` to ``dest`` if and only if its SHA-256 is ``sha256``.
+
+    The bytes go to a temporary file in ``dest``'s folder, hashed as they
+    arrive; only a verified file is renamed to ``dest`` (``os.replace`` is
+    atomic), so an interrupted or wrong download never leaves a half file
+    under the real name.  Raises ``DataError`` on a checksum mismatch and
+    ``OSError``/``urllib.error.URLError`` when the transfer fails.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        digest = hashlib.sha256()
+        request = urllib.request.Request(url, headers={"User-Agent": "scratchgan"})
+        with os.fdopen(fd, "wb") as out, \
+                urllib.request.urlopen(request, timeout=timeout or TIMEOUT) as response:
+            length = response.headers.get("Content-Length")
+            bar = _progress(int(length) if length else None, dest.name, progress)
+            try:
+                while True:
+                    chunk = response.read(1 << 16)
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    digest.update(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+            finally:
+                if bar is not None:
+                    bar.close()
+            out.flush()
+            os.fsync(out.fileno())
+        got = digest.hexdigest()
+        if got != sha256:
+            raise DataError(f"{url}: SHA-256 mismatch (expected {sha256}, got {got}); "
+                            "the download was discarded")
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):           # failed, mismatched, or interrupted
+            os.unlink(tmp)
+    return dest
+
+
+def _names(split):
+    return " and ".join(stem + ".gz" for stem in FILES[split])
+
+
+def download_split(name, split, cache_dir=None, mirrors=None, progress=True):
+    """Download the two files of ``split`` into the cache, trying each mirror.
+
+    Returns (images path, labels path).  Raises ``DataError`` listing every
+    URL tried and why it failed when some file could not be had.
+    """
+    _check_name(name)
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir(name)
+    mirrors = list(MIRRORS[name] if mirrors is None else mirrors)
+    paths, failures = [], []
+    for stem in FILES[split]:
+        filename = stem + ".gz"
+        dest = folder / filename
+        if dest.is_file():
+            paths.append(dest)
+            continue
+        expected = SHA256[name][filename]
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + filename
+            try:
+                paths.append(download_file(url, dest, expected, progress=progress))
+                break
+            except (OSError, ValueError, http.client.HTTPException) as e:
+                # OSError covers URLError, HTTPError and timeouts; ValueError
+                # covers DataError (a checksum mismatch) and malformed URLs.
+                failures.append(f"  {url}: {e}")
+        else:
+            tried = "\n".join(failures) or "  (no mirrors given)"
+            raise DataError(
+                f"could not download {TITLES[name]} {filename}; tried:\n{tried}\n"
+                f"To place the files by hand, put {_names(split)} into {folder} "
+                f"(or any folder, then pass data_dir=... or set {ENV_VAR}=...).")
+    return tuple(paths)
+
+
+# ------------------------------------------------------------------ loading
+def _read_split(images_path, labels_path):
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    fix = "Delete it and run again to download a fresh copy."
+    if images.dtype != numpy.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataError(f"{images_path}: expected uint8 images of shape (N, 28, 28), "
+                        f"found {images.dtype} {images.shape}. {fix}")
+    if labels.dtype != numpy.uint8 or labels.ndim != 1:
+        raise DataError(f"{labels_path}: expected uint8 labels of shape (N,), "
+                        f"found {labels.dtype} {labels.shape}. {fix}")
+    if len(labels) != len(images):
+        raise DataError(f"{labels_path}: {len(labels):,} labels for {len(images):,} "
+                        f"images in {images_path}; the two files do not belong together")
+    if len(labels) and labels.max() > 9:
+        raise DataError(f"{labels_path}: labels must be 0..9, found {labels.max()}. {fix}")
+    x = images.astype(numpy.float32).reshape(-1, 1, 28, 28)
+    x /= 127.5                             # [0, 255] -> [0, 2]
+    x -= 1.0                               #          -> [-1, 1]
+    return x, labels.astype(numpy.int64)
+
+
+def load_dataset(name, split="train", data_dir=None, download=True, *,
+                 cache_dir=None, mirrors=None, progress=True):
+    """Load ``split`` of ``name`` ("mnist" or "fashion-mnist"); see the module doc.
+
+    Returns ``(images, labels)``: float32 (N, 1, 28, 28) in [-1, 1], int64 (N,).
+    ``cache_dir`` replaces the download folder and ``mirrors`` the mirror list.
+    """
+    _check_name(name)
+    if split not in FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    found = find_split(name, split, data_dir, cache_dir)
+    if found is not None:
+        return _read_split(*found)
+
+    failure = None
+    if download:
+        try:
+            return _read_split(*download_split(name, split, cache_dir, mirrors, progress))
+        except DataError as e:
+            failure = e
+
+    if split == "train":
+        test = find_split(name, "test", data_dir, cache_dir)
+        if test is not None:
+            images, labels = _read_split(*test)
+            why = "download=False" if failure is None else "the download failed"
+            warnings.warn(
+                f"only the {len(images):,}-image test split of {TITLES[name]} found at "
+                f"{test[0].parent}; using it for training; with internet the 60,000 "
+                f"training {THINGS[name]} are downloaded ({why})", stacklevel=3)
+            return images, labels
+
+    searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir))
+    message = f"{TITLES[name]} {split} split not found; searched:\n{searched}\n"
+    if failure is not None:
+        raise DataError(message + str(failure)) from failure
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir(name)
+    raise DataError(
+        message + f"and download=False. Fix: run once with internet and "
+        f"download=True, or place {_names(split)} by hand into {folder} (or any "
+        f"folder, then pass data_dir=... or set {ENV_VAR}=...).")
+
+
+def load_mnist(split="train", data_dir=None, download=True, **kwargs):
+    """MNIST handwritten digits as ``(images, labels)``; see ``load_dataset``."""
+    return load_dataset("mnist", split, data_dir, download, **kwargs)
+
+
+def load_fashion_mnist(split="train", data_dir=None, download=True, **kwargs):
+    """Fashion-MNIST clothing images as ``(images, labels)``; see ``load_dataset``."""
+    return load_dataset("fashion-mnist", split, data_dir, download, **kwargs)
