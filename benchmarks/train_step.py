@@ -1,0 +1,127 @@
+"""Milliseconds per training iteration (k = 1: one D step and one G step).
+
+For the MLP-GAN and DCGAN-28 reference architectures at batch 64 and 128, on
+NumPy (CPU) and, where a GPU is present, CuPy.  Where PyTorch is importable,
+the same architectures and the same step run in PyTorch in the same process,
+and the ratio ours / PyTorch is printed (below 1.0: we are faster).
+
+Our side is ``GANTrainer.step()`` exactly as the demos run it, diagnostics
+included; real minibatches are gathered on the device from 10,000 stored
+images, as in training.
+
+    python benchmarks/train_step.py                  # CPU, 2 threads like the CI machine
+    python benchmarks/train_step.py --device gpu     # GPU (CuPy vs torch CUDA eager)
+"""
+import argparse
+import os
+import platform
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def time_it(step, sync, warmup, iters):
+    for _ in range(warmup):
+        step()
+    sync()
+    best = float("inf")
+    for _ in range(3):                                  # best of three rounds
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            step()
+        sync()
+        best = min(best, (time.perf_counter() - t0) / iters)
+    return best * 1e3
+
+
+def ours(arch, batch, device, warmup, iters):
+    import numpy as np
+    import scratchgan as sg
+    from scratchgan import backend, models, optim
+    from scratchgan.data.sampler import ArraySampler
+    from scratchgan.gan import GANTrainer, normal_noise
+
+    backend.set_backend("cupy" if device == "gpu" else "numpy")
+    backend.manual_seed(0)
+    G, D = getattr(models, arch)()
+    if device == "gpu":
+        G.to("gpu")
+        D.to("gpu")
+    opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    data = np.random.RandomState(0).uniform(-1, 1, (10000, 1, 28, 28)).astype(np.float32)
+    sampler = ArraySampler(backend.to_device(data))
+    trainer = GANTrainer(G, D, opt_G, opt_D, sampler, normal_noise(100), batch_size=batch,
+                         monitor=None)
+    ms = time_it(trainer.step, sg.backend.synchronize, warmup, iters)
+    backend.set_backend("numpy")
+    return ms
+
+
+def theirs(arch, batch, device, warmup, iters):
+    try:
+        import torch
+    except ImportError:
+        return None
+    from _torch_models import torch_models, torch_step
+
+    dev = "cuda" if device == "gpu" else "cpu"
+    if dev == "cuda" and not torch.cuda.is_available():
+        return None
+    torch.manual_seed(0)
+    G, D = torch_models(arch, torch)
+    G.to(dev)
+    D.to(dev)
+    opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    data = torch.rand(10000, 1, 28, 28, device=dev) * 2 - 1
+
+    def step():
+        real = data[torch.randint(0, 10000, (batch,), device=dev)]
+        torch_step(G, D, opt_G, opt_D, real, batch, dev, torch)
+
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    return time_it(step, sync, warmup, iters)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="CPU threads for both libraries (the CI machine has 2 cores)")
+    ap.add_argument("--archs", default="mlp_gan,dcgan28")
+    ap.add_argument("--batches", default="64,128")
+    ap.add_argument("--iters", type=int, default=0, help="timed iterations (0: auto)")
+    args = ap.parse_args()
+
+    if args.device == "cpu":
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            pass
+
+    print(f"# machine: {platform.node()} {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; device: {args.device}")
+    print(f"{'arch':10s} {'batch':>5s} {'scratchgan ms':>14s} {'pytorch ms':>11s} {'ratio':>6s}")
+    for arch in args.archs.split(","):
+        for batch in map(int, args.batches.split(",")):
+            if args.iters:
+                iters = args.iters
+            elif args.device == "gpu":
+                iters = 50
+            else:
+                iters = 20 if arch == "mlp_gan" else 4
+            warm = 10 if args.device == "gpu" else 2
+            a = ours(arch, batch, args.device, warm, iters)
+            b = theirs(arch, batch, args.device, warm, iters)
+            ratio = f"{a / b:6.2f}" if b else "   n/a"
+            bt = f"{b:11.1f}" if b else "        n/a"
+            print(f"{arch:10s} {batch:5d} {a:14.1f} {bt} {ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
