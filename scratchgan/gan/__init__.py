@@ -1,0 +1,23 @@
+"""Algorithm 1 and everything around it: the trainer, the losses of the two
+players, the GAN hacks, the remedies for mode collapse and the diagnostics.
+
+* ``trainer``      ``GANTrainer``: k D steps then one G step, per iteration
+* ``losses``       ``NonSaturatingLoss``, ``MinimaxLoss``, ``DiscriminatorTargets``
+* ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
+* ``noise``        the noise priors: ``normal_noise``, ``uniform_noise``
+* ``diagnostics``  ``History``, the console line, warnings, ``TrainingDiverged``
+"""
+from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GANWarning,
+                          History, ModeCollapseWarning, TrainingDiverged, format_line)
+from .losses import (DiscriminatorTargets, MinimaxLoss, NonSaturatingLoss,
+                     generator_loss)
+from .noise import noise_prior, normal_noise, uniform_noise
+from .remedies import FeatureMatching, MinibatchStdDev, Pack
+from .trainer import GANTrainer, grad_norm, shift_onehot
+
+__all__ = ["GANTrainer", "grad_norm", "shift_onehot",
+           "NonSaturatingLoss", "MinimaxLoss", "DiscriminatorTargets", "generator_loss",
+           "Pack", "MinibatchStdDev", "FeatureMatching",
+           "normal_noise", "uniform_noise", "noise_prior",
+           "History", "COLUMNS", "format_line", "FailureMonitor", "TrainingDiverged",
+           "GANWarning", "ConvergenceFailureWarning", "ModeCollapseWarning"]

@@ -1,0 +1,227 @@
+"""Watching a GAN train: the history of diagnostics, the console line, warnings.
+
+A GAN has no single number that says "training is going well" (the losses of
+G and D are two players' scores in a game, not errors that should go to 0),
+so we keep several, every ``log_every`` iterations, each the mean over the
+iterations since the previous log point:
+
+    d_loss       -[ mean log D(x) + mean log(1 - D(G(z))) ]   (BCE, real + fake)
+    g_loss       the generator's loss (non-saturating: -mean log D(G(z)))
+    D_x          mean D(x) on real data                (tends to 1/2 at equilibrium)
+    D_G_z        mean D(G(z)) on generated data        (tends to 1/2 at equilibrium)
+    real_acc     share of real samples with D(x) > 1/2
+    fake_acc     share of generated samples with D(G(z)) < 1/2
+    g_grad_norm  ||dL_G/dtheta_g||, the generator's gradient norm
+    d_grad_norm  ||dL_D/dtheta_d||, the discriminator's gradient norm
+    diversity    (mean per-feature std of a fake batch) / (same for a real batch)
+
+At the global optimum of the minimax game (Goodfellow et al. 2014, Theorem 1)
+D(x) = 1/2 everywhere, so d_loss = 2 log 2 ~ 1.386, g_loss = log 2 ~ 0.693 and
+both accuracies hover around 1/2.
+
+Two failures are common enough to warn about:
+
+* convergence failure: D wins outright.  Its accuracy sits near 100% while G's
+  loss keeps climbing, because D(G(z)) -> 0 and G gets no useful signal.
+* mode collapse: G maps many z to (nearly) the same output.  A cheap symptom is
+  a fake minibatch whose spread is far below a real minibatch's.
+"""
+import csv
+import math
+import warnings
+
+from .. import backend
+
+COLUMNS = ("iter", "d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
+           "g_grad_norm", "d_grad_norm", "diversity")
+
+
+class GANWarning(UserWarning):
+    """Base class of the trainer's warnings about the state of the game."""
+
+
+class ConvergenceFailureWarning(GANWarning):
+    """D's accuracy is near 100% while G's loss climbs: D has won."""
+
+
+class ModeCollapseWarning(GANWarning):
+    """Generated samples are far less diverse than real ones."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or Inf.  The trainer has restored the last good state.
+
+    Attributes: ``iteration`` (where the bad loss appeared, or the log point
+    at which it was noticed on a GPU), ``network`` ("discriminator" or
+    "generator"), ``restored_iteration`` (the iteration of the state now
+    loaded in G, D and both optimizers).
+    """
+
+    def __init__(self, iteration, network, restored_iteration, value=float("nan"),
+                 hint=None):
+        self.iteration, self.network = iteration, network
+        self.restored_iteration, self.value = restored_iteration, value
+        hint = hint or ("try a lower learning rate (e.g. halve it), Adam's beta1 = 0.5, "
+                        "or logits with BCEWithLogitsLoss (d_output='logits')")
+        super().__init__(
+            f"training diverged at iteration {iteration}: the {network} loss is "
+            f"{value}. G, D and both optimizers were restored to iteration "
+            f"{restored_iteration}, the last good state. Suggestion: {hint}.")
+
+
+class History:
+    """The diagnostics of one run: a list of rows (dicts), one per log point.
+
+    ``history[i]`` is a row, ``history["d_loss"]`` a column (a list of floats),
+    ``history.to_csv(path)`` writes it, ``History.read_csv(path)`` reads it back.
+    """
+
+    def __init__(self, rows=None):
+        self.rows = list(rows or [])
+
+    def append(self, row):
+        self.rows.append(dict(row))
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return [row[key] for row in self.rows]
+        return self.rows[key]
+
+    def columns(self):
+        names = list(COLUMNS)
+        for row in self.rows:
+            names += [k for k in row if k not in names]
+        return [n for n in names if any(n in row for row in self.rows)]
+
+    def truncate(self, iteration):
+        """Drop rows logged after ``iteration`` (used when restoring a state)."""
+        self.rows = [r for r in self.rows if r["iter"] <= iteration]
+
+    def to_csv(self, path):
+        """Write one header line and one line per log point."""
+        names = self.columns() or list(COLUMNS)
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=names)
+            writer.writeheader()
+            for row in self.rows:
+                writer.writerow({k: row.get(k, "") for k in names})
+        return path
+
+    @classmethod
+    def read_csv(cls, path):
+        with open(path, newline="") as f:
+            rows = [{k: (int(v) if k == "iter" else float(v)) for k, v in r.items() if v != ""}
+                    for r in csv.DictReader(f)]
+        return cls(rows)
+
+    def __eq__(self, other):
+        return isinstance(other, History) and self.rows == other.rows
+
+    def __repr__(self):
+        return f"History({len(self.rows)} rows)"
+
+
+def format_line(row):
+    """The console line, as in the lecture:
+    ``iter 1000  d_loss=0.66  g_loss=0.73  D(x)=0.55  D(G(z))=0.45  real_acc=0.65  fake_acc=0.23``
+    """
+    return (f"iter {row['iter']}  d_loss={row['d_loss']:.2f}  g_loss={row['g_loss']:.2f}  "
+            f"D(x)={row['D_x']:.2f}  D(G(z))={row['D_G_z']:.2f}  "
+            f"real_acc={row['real_acc']:.2f}  fake_acc={row['fake_acc']:.2f}")
+
+
+def spread(x):
+    """Mean over features of the standard deviation across the batch (a device scalar).
+
+    For a batch x of shape (n, ...), flatten each sample to a vector and take
+    mean_j std_n x[n, j].  A generator that outputs one point for every z
+    scores 0.
+    """
+    return x.reshape(x.shape[0], -1).std(axis=0).mean()
+
+
+def diversity_ratio(x_fake, x_real):
+    """spread(fake) / spread(real): ~1 when G is as varied as the data, ~0 when collapsed."""
+    real = float(spread(x_real))
+    return float(spread(x_fake)) / real if real > 0 else float("nan")
+
+
+class FailureMonitor:
+    """Looks at each new history row and warns, once per episode, about
+    convergence failure and mode collapse.
+
+    Convergence failure: over the last ``window`` rows, the mean of real_acc
+    and fake_acc stays >= ``acc_threshold`` in every row and g_loss rose from
+    the first row of the window to the last.
+
+    Mode collapse: ``diversity`` < ``collapse_ratio`` in ``patience`` rows in a
+    row (one low row can be the generator's small initial outputs).
+
+    A warning is issued when a condition becomes true and not again until it
+    has become false; ``messages`` keeps every warning's text.
+    """
+
+    def __init__(self, window=5, acc_threshold=0.98, collapse_ratio=0.1, patience=3):
+        self.window, self.acc_threshold = int(window), float(acc_threshold)
+        self.collapse_ratio, self.patience = float(collapse_ratio), int(patience)
+        self._rows = []
+        self._failing = self._collapsed = False
+        self._low = 0
+        self.messages = []
+
+    def update(self, row):
+        """Check a new row; returns the list of warning messages issued now."""
+        issued = []
+        self._rows = (self._rows + [row])[-self.window:]
+        rows = self._rows
+        failing = (len(rows) == self.window
+                   and all((r["real_acc"] + r["fake_acc"]) / 2 >= self.acc_threshold
+                           for r in rows)
+                   and rows[-1]["g_loss"] > rows[0]["g_loss"])
+        if failing and not self._failing:
+            issued.append((ConvergenceFailureWarning,
+                           f"iter {row['iter']}: possible convergence failure: D's accuracy "
+                           f"has been >= {self.acc_threshold:.0%} for {self.window} log points "
+                           f"while G's loss climbed from {rows[0]['g_loss']:.2f} to "
+                           f"{rows[-1]['g_loss']:.2f}. D is winning; try a smaller D "
+                           f"learning rate, label smoothing, instance noise, or the "
+                           f"non-saturating G loss."))
+        self._failing = failing
+
+        d = row.get("diversity", float("nan"))
+        self._low = self._low + 1 if d == d and d < self.collapse_ratio else 0
+        collapsed = self._low >= self.patience
+        if collapsed and not self._collapsed:
+            issued.append((ModeCollapseWarning,
+                           f"iter {row['iter']}: possible mode collapse: generated samples "
+                           f"spread {d:.3f} times as much as real ones for {self.patience} "
+                           f"log points. Try PacGAN packing, a minibatch-stddev feature, "
+                           f"or feature matching."))
+        self._collapsed = collapsed
+
+        for category, message in issued:
+            warnings.warn(message, category, stacklevel=3)
+            self.messages.append(message)
+        return [m for _, m in issued]
+
+
+def is_finite(value):
+    """True when a scalar (host or device) is neither NaN nor +-Inf (syncs on a GPU)."""
+    return math.isfinite(float(value))
+
+
+def copy_state(state):
+    """A copy of a state dict (arrays copied on their own device, numbers as is)."""
+    out = {}
+    for k, v in state.items():
+        if hasattr(v, "copy") and hasattr(v, "shape"):
+            out[k] = backend.get_array_module(v).array(v, copy=True)
+        else:
+            out[k] = v
+    return out

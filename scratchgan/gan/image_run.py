@@ -1,0 +1,421 @@
+"""Running an image GAN from the command line: the plumbing every image demo shares.
+
+A demo script says *what* is trained: the data, G and D, their optimizers and
+the trainer (Algorithm 1).  This module does the rest, the same way for every
+demo, so that the demo reads like the algorithm::
+
+    parser = image_run.make_parser(__doc__, iters=5000, sample_every=500)
+    args = parser.parse_args(argv)
+    run = image_run.ImageRun(args)             # device, seed, --out
+    images, labels = run.load_data()           # on the device, once
+    G, D = models.mlp_gan()
+    ...                                        # optimizers, GANTrainer
+    run.fit(trainer, arch="mlp_gan")           # grids, checkpoints, files
+
+What ``fit`` does
+-----------------
+* resumes from a checkpoint if ``--resume`` is given (before writing anything);
+* trains to ``--iters`` iterations in total with the trainer's progress bar
+  (live losses and D's accuracies on real and fake samples);
+* every ``--sample-every`` iterations draws a grid of G's samples from the
+  *same* fixed noise, so consecutive grids show G learning and not merely
+  new noise, and saves a checkpoint;
+* at the end writes, into ``--out``::
+
+      grids/iter_000500.png ...  one grid per --sample-every iterations
+      final_grid.png             the final generator on the fixed noise
+      progress.gif               the grids as an animation
+      losses.png                 d_loss and g_loss, D(x) and D(G(z))
+      history.csv                the trainer's diagnostics, one row per log point
+      samples.npy                --num-samples images of the final G, float32
+                                 (N, C, H, W) in [-1, 1]
+      labels.npy                 conditional GANs: the class asked for, per sample
+      checkpoint.npz             everything needed to resume (see below)
+
+How G is sampled for pictures (``--sample-mode``)
+-------------------------------------------------
+During training, G's BatchNorm layers normalise each minibatch with its own
+mean and variance; the running averages they keep are used only in
+evaluation mode.  Two ways to draw pictures therefore exist:
+
+* ``train``: BatchNorm uses the statistics of the batch being drawn
+  (PyTorch-GAN's scripts save pictures this way, from the training batch);
+* ``eval``: BatchNorm uses its running statistics, the standard at test time.
+
+Either way the fixed noise is drawn as one batch (for the grids) or in
+batches of ``--batch-size`` (for samples.npy), and drawing has no side effect
+on training: in ``train`` mode the BatchNorm running statistics are put back
+afterwards.  The default is ``train``, what G sees while it learns.  In GAN
+training the generator's running statistics are averages over batches of a
+network that keeps changing, which can put eval-mode samples off the
+distribution D has been judging (see the README for the scores of both).
+
+Resuming exactly
+----------------
+``--resume`` continues from ``<out>/checkpoint.npz`` (or the given path) up
+to the same ``--iters`` total.  On the CPU, N iterations and then M more give
+*bit-for-bit* the parameters of one run of N + M.  That holds because
+everything an iteration depends on is either in the checkpoint::
+
+    G and D        parameters and BatchNorm running statistics
+    optimizers     both Adams' moments m and v and step counts t
+    iteration      where to continue
+    RNG state      backend.rng(), the source of every random draw in training:
+                   minibatch indices, z, dropout masks, soft labels, wrong labels
+    history        so history.csv and losses.png cover the whole run
+    config         the flags that shape training; a resume with other values
+                   is refused rather than silently mixing two runs
+
+or is recomputed identically, and because nothing done *beside* training
+touches what training uses: the fixed grid noise and the noise of
+samples.npy come from their own ``RandomState(seed)``, not from
+``backend.rng()``, and drawing puts BatchNorm's statistics back.  Checkpoints
+are taken at the trainer's log points, where its diagnostic window is empty;
+its other caches (the last minibatch and labels) are overwritten before they
+are read again.
+
+On the GPU, CuPy's generator state cannot be saved: a resumed GPU run
+reseeds from (seed, iteration), so it continues soundly but not bit-exactly.
+
+Errors: a checkpoint from another architecture, with other flags, or damaged
+raises ``CheckpointError`` before anything in ``--out`` is written;
+``--device gpu`` without a GPU raises ``BackendError``.  ``run_script(main)``
+turns both into a one-line message and exit status 1.
+"""
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy
+
+from .. import backend
+from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .diagnostics import COLUMNS, History
+
+#: Flags that shape training: a checkpoint made with other values is refused.
+CONFIG_KEYS = ("dataset", "batch_size", "lr", "beta1", "beta2", "k", "latent_dim",
+               "seed", "mismatched_labels")
+
+CHECKPOINT = "checkpoint.npz"
+
+
+# ---------------------------------------------------------------- the flags
+def make_parser(description, *, iters, sample_every, data=True, batch_size=64,
+                lr=2e-4, beta1=0.5, num_samples=10000, grid_size=10):
+    """The flags every image demo takes; a demo adds its own to the result.
+
+    ``iters`` and ``sample_every`` are the demo's defaults.  With
+    ``data=False`` (synthetic images) there is no --dataset, --data-dir or
+    --epochs.
+    """
+    p = argparse.ArgumentParser(description=description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    if data:
+        p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist",
+                       help="MNIST digits or Fashion-MNIST clothes (default: mnist)")
+        p.add_argument("--data-dir", default=None,
+                       help="folder holding the IDX files (default: searched, "
+                            "then downloaded; see scratchgan.data.mnist)")
+        p.add_argument("--no-download", action="store_true",
+                       help="never download; use only files already present")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--iters", type=int, default=iters,
+                        help=f"training iterations in total (default: {iters})")
+    if data:
+        length.add_argument("--epochs", type=float, default=None,
+                            help="or: passes over the training set, "
+                                 "iters = ceil(epochs * N / batch size)")
+    p.add_argument("--batch-size", type=int, default=batch_size,
+                   help=f"m, for real and noise minibatches (default: {batch_size})")
+    p.add_argument("--lr", type=float, default=lr,
+                   help=f"Adam's learning rate for G and D (default: {lr})")
+    p.add_argument("--beta1", type=float, default=beta1,
+                   help=f"Adam's beta1 (default: {beta1}, as DCGAN)")
+    p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2 (default: 0.999)")
+    p.add_argument("--k", type=int, default=1, help="D steps per G step (default: 1)")
+    p.add_argument("--latent-dim", type=int, default=100, help="dimension of z (default: 100)")
+    p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
+                   help="cpu: NumPy; gpu: CuPy (default: cpu)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default: runs/<demo name>)")
+    p.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
+                   help="continue from a checkpoint (default path: <out>/checkpoint.npz) "
+                        "up to --iters iterations in total")
+    p.add_argument("--sample-every", type=int, default=sample_every,
+                   help=f"grid of fixed-noise samples and a checkpoint every this many "
+                        f"iterations (default: {sample_every})")
+    p.add_argument("--sample-mode", choices=("train", "eval"), default="train",
+                   help="BatchNorm statistics when drawing pictures: of the batch "
+                        "drawn (train) or the running averages (eval) (default: train)")
+    p.add_argument("--num-samples", type=int, default=num_samples,
+                   help=f"images of the final G saved to samples.npy "
+                        f"(default: {num_samples})")
+    p.add_argument("--grid-size", type=int, default=grid_size,
+                   help=f"the sample grids are grid-size x grid-size (default: {grid_size})")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def run_script(main):
+    """Call ``main()``; report a missing GPU or a bad checkpoint in one line."""
+    try:
+        main()
+    except (backend.BackendError, CheckpointError) as e:
+        sys.exit(f"error: {e}")
+
+
+# ------------------------------------------------------------- the device
+def select_device(name):
+    """``--device``: "cpu" -> NumPy, "gpu" -> CuPy (raises BackendError if none)."""
+    if name == "gpu":
+        backend.set_backend("cupy")
+    else:
+        backend.set_backend("numpy")
+
+
+def onehot(labels, n_classes=10):
+    """Integer labels (N,) -> one-hot rows (N, n_classes) in the default dtype."""
+    labels = numpy.asarray(labels)
+    return numpy.eye(n_classes, dtype=backend.get_default_dtype())[labels]
+
+
+# ---------------------------------------------------------------- drawing
+def batchnorm_buffers(module):
+    """Copies of every BatchNorm running statistic in ``module`` (name -> array)."""
+    xp = backend.get_xp()
+    return {name: xp.array(value, copy=True) for name, value in module.named_buffers()
+            if value is not None}
+
+
+def restore_buffers(module, saved):
+    for name, value in module.named_buffers():
+        if name in saved:
+            value[...] = saved[name]
+
+
+def draw(G, z, c=None, mode="train"):
+    """G(z) (or G(z, c)) on the host, with no side effect on G.
+
+    ``mode`` "train": BatchNorm uses this batch's statistics (its running
+    statistics are put back afterwards); "eval": the running statistics.
+    """
+    modes = [m.training for m in G.modules()]
+    saved = batchnorm_buffers(G) if mode == "train" else None
+    G.train(mode == "train")
+    try:
+        x = G.forward(z) if c is None else G.forward(z, c)
+        return backend.to_host(x)
+    finally:
+        for m, training in zip(G.modules(), modes):
+            m.training = training
+        if saved is not None:
+            restore_buffers(G, saved)
+
+
+def fixed_noise(n, dim, seed):
+    """n noise vectors from their own RandomState(seed): the same in every run
+    and every resume, and drawn without touching ``backend.rng()``."""
+    z = numpy.random.RandomState(seed).standard_normal((n, dim))
+    return z.astype(backend.get_default_dtype())
+
+
+# ---------------------------------------------------------------- the run
+class ImageRun:
+    """One command-line run of an image GAN: device, data, and ``fit``.
+
+    Creating it selects the device (before any array is made) and seeds
+    ``backend.rng()`` with ``--seed``; so build G and D after it.
+    """
+
+    def __init__(self, args, name="run", conditional=False, n_classes=10):
+        self.args = args
+        self.name = name
+        self.conditional, self.n_classes = conditional, n_classes
+        select_device(args.device)
+        backend.manual_seed(args.seed)
+        self.out = Path(args.out if args.out else Path("runs") / name)
+        self.n_train = None
+
+    # -- data ---------------------------------------------------------------
+    def load_data(self):
+        """The training images on the device (and, for a conditional GAN, their
+        labels as one-hot rows on the device).  Moved once; the sampler then
+        gathers minibatches there."""
+        from ..data import load_dataset
+        name = {"mnist": "mnist", "fashion": "fashion-mnist"}[self.args.dataset]
+        images, labels = load_dataset(name, "train", data_dir=self.args.data_dir,
+                                      download=not self.args.no_download)
+        self.n_train = len(images)
+        images = backend.to_device(images, dtype=backend.get_default_dtype())
+        if not self.conditional:
+            return images, None
+        return images, backend.to_device(onehot(labels, self.n_classes))
+
+    def total_iters(self):
+        epochs = getattr(self.args, "epochs", None)
+        if epochs is None:
+            return int(self.args.iters)
+        if self.n_train is None:
+            raise RuntimeError("--epochs needs the data set: call load_data() first")
+        return math.ceil(epochs * self.n_train / self.args.batch_size)
+
+    def config(self):
+        return {k: getattr(self.args, k) for k in CONFIG_KEYS if hasattr(self.args, k)}
+
+    # -- the fixed inputs of the pictures -----------------------------------
+    def grid_inputs(self):
+        """z (and c) of the progress grids: n x n fixed noise vectors; for a
+        conditional GAN row i asks for class i and column j shares one z, so a
+        row shows one class in ten styles and a column one style in ten classes."""
+        n = self.args.grid_size
+        if not self.conditional:
+            return backend.to_device(fixed_noise(n * n, self.args.latent_dim, self.args.seed)), None
+        z = fixed_noise(n, self.args.latent_dim, self.args.seed)     # one per column
+        z = numpy.tile(z, (n, 1))                                    # row i, column j -> z_j
+        labels = numpy.repeat(numpy.arange(n) % self.n_classes, n)   # row i -> class i
+        return backend.to_device(z), backend.to_device(onehot(labels, self.n_classes))
+
+    def sample_labels(self, n):
+        """The classes asked for in samples.npy: equal shares, in order 0, 1, ..."""
+        return numpy.arange(n) % self.n_classes
+
+    def draw(self, trainer, z, c=None):
+        return draw(trainer.G, z, c, self.args.sample_mode)
+
+    def draw_samples(self, trainer, n):
+        """n samples of the final G (host, float32), in batches of --batch-size,
+        from noise of RandomState(seed + 1).  Returns (images, labels or None)."""
+        rs = numpy.random.RandomState(self.args.seed + 1)
+        labels = self.sample_labels(n) if self.conditional else None
+        parts, m = [], self.args.batch_size
+        for i in range(0, n, m):
+            j = min(n, i + m)
+            z = backend.to_device(rs.standard_normal((j - i, self.args.latent_dim))
+                                  .astype(backend.get_default_dtype()))
+            c = None if labels is None else backend.to_device(onehot(labels[i:j], self.n_classes))
+            parts.append(self.draw(trainer, z, c))
+        images = numpy.concatenate(parts) if parts else numpy.zeros((0,), numpy.float32)
+        return images.astype(numpy.float32, copy=False), labels
+
+    # -- checkpoints ----------------------------------------------------------
+    def checkpoint_path(self):
+        resume = self.args.resume
+        return self.out / CHECKPOINT if resume in (None, "auto") else Path(resume)
+
+    def save(self, trainer, arch):
+        """Write G, D, both optimizers, the iteration, the RNG state, the history
+        and the config into <out>/checkpoint.npz (atomically)."""
+        rng = backend.get_rng_state() if backend.backend_name() == "numpy" else None
+        columns = trainer.history.columns() or list(COLUMNS)
+        history = {c: numpy.array([row.get(c, numpy.nan) for row in trainer.history],
+                                  dtype=numpy.int64 if c == "iter" else numpy.float64)
+                   for c in columns}
+        save_checkpoint(self.out / CHECKPOINT, arch=arch, iteration=trainer.iteration,
+                        models={"G": trainer.G, "D": trainer.D},
+                        optimizers={"G": trainer.opt_G, "D": trainer.opt_D},
+                        rng_state=rng,
+                        extra={"history": history, "config": self.config()})
+
+    def resume(self, trainer, arch):
+        """Load the checkpoint of --resume into the trainer; returns its iteration.
+
+        Everything is checked first (architecture, shapes, flags); on any
+        problem a CheckpointError is raised and nothing is changed or written.
+        """
+        path = self.checkpoint_path()
+        try:
+            info = load_checkpoint(path, arch=arch)  # read, check the arch, load nothing
+        except CheckpointError as e:
+            raise CheckpointError(f"--resume: {e}") from None
+        stored = info["extra"].get("config", {})
+        wrong = [f"--{k.replace('_', '-')} {stored[k]!r} in the checkpoint, {v!r} now"
+                 for k, v in self.config().items() if k in stored and stored[k] != v]
+        if wrong:
+            raise CheckpointError(
+                f"--resume: {path} was trained with other settings (nothing was "
+                "loaded):\n  " + "\n  ".join(wrong)
+                + "\nResume with the checkpoint's settings, or start a new run "
+                  "with another --out.")
+        if info["iteration"] is None:
+            raise CheckpointError(f"--resume: {path} has no iteration count")
+        load_checkpoint(path, models={"G": trainer.G, "D": trainer.D},
+                        optimizers={"G": trainer.opt_G, "D": trainer.opt_D}, arch=arch)
+        trainer.iteration = int(info["iteration"])
+        columns = info["extra"].get("history", {})
+        rows = []
+        for i in range(len(columns.get("iter", ()))):
+            row = {c: (int(v[i]) if c == "iter" else float(v[i])) for c, v in columns.items()}
+            rows.append(row)
+        trainer.history = History(rows)
+        if info["rng_state"] is not None and backend.backend_name() == "numpy":
+            backend.set_rng_state(info["rng_state"])
+        else:                                        # CuPy: reseed, not bit-exact
+            backend.manual_seed(self.args.seed * 1_000_003 + trainer.iteration)
+        return trainer.iteration
+
+    # -- pictures ---------------------------------------------------------------
+    def grid_path(self, iteration):
+        return self.out / "grids" / f"iter_{iteration:06d}.png"
+
+    def save_grid(self, trainer, path, z, c, title=None):
+        from ..viz import save_image_grid
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image_grid(self.draw(trainer, z, c), path, nrow=self.args.grid_size,
+                        title=title or f"{self.name}, iteration {trainer.iteration}")
+
+    def finish(self, trainer, arch):
+        """The files of the end of a run (see the module doc)."""
+        from ..viz import plot_history, save_gif
+        a, out = self.args, self.out
+        z, c = self.grid_inputs()
+        self.save_grid(trainer, out / "final_grid.png", z, c)
+        frames = sorted(p for p in (out / "grids").glob("iter_*.png")
+                        if int(p.stem.split("_")[1]) <= trainer.iteration)
+        if frames:
+            save_gif(frames, out / "progress.gif")
+        if len(trainer.history):
+            plot_history(trainer.history, out / "losses.png")
+        trainer.to_csv(out / "history.csv")
+        if a.num_samples > 0:
+            images, labels = self.draw_samples(trainer, a.num_samples)
+            numpy.save(out / "samples.npy", images)
+            if labels is not None:
+                numpy.save(out / "labels.npy", labels.astype(numpy.int64))
+        print(f"{self.name}: {trainer.iteration} iterations; wrote {out}/final_grid.png, "
+              f"progress.gif, losses.png, history.csv, samples.npy"
+              + (", labels.npy" if self.conditional else "") + f", {CHECKPOINT}")
+
+    # -- training ---------------------------------------------------------------
+    def fit(self, trainer, arch):
+        """Resume if asked, train to the total iterations with grids and
+        checkpoints every --sample-every, then write the final files."""
+        a = self.args
+        total = self.total_iters()
+        if a.sample_every < 1 or total < 0:
+            raise ValueError("--sample-every must be >= 1 and --iters >= 0")
+        start = self.resume(trainer, arch) if a.resume else 0   # may raise: nothing written yet
+        self.out.mkdir(parents=True, exist_ok=True)
+        z, c = self.grid_inputs()
+        if start == 0:
+            self.save_grid(trainer, self.grid_path(0), z, c)    # the untrained G
+        else:
+            print(f"{self.name}: resumed from {self.checkpoint_path()} at iteration {start}")
+
+        def every_log_point(trainer, row):
+            if trainer.iteration % a.sample_every == 0:
+                self.save_grid(trainer, self.grid_path(trainer.iteration), z, c)
+                self.save(trainer, arch)
+
+        log_every = math.gcd(a.sample_every, 100)     # checkpoints fall on log points
+        if total > start:
+            trainer.train(total - start, log_every=log_every, print_every=a.sample_every,
+                          callback=every_log_point, progress=not a.quiet)
+        elif a.resume:
+            print(f"{self.name}: the checkpoint is at iteration {start} >= {total}: "
+                  "nothing to train")
+        if trainer.iteration % a.sample_every != 0 or trainer.iteration == 0:
+            self.save(trainer, arch)
+        self.finish(trainer, arch)
+        return trainer

@@ -1,0 +1,453 @@
+"""Algorithm 1 of Goodfellow et al. (2014): minibatch stochastic gradient training of a GAN.
+
+    for number of training iterations do
+        for k steps do
+            sample a minibatch of m noise samples {z_1..z_m} from the prior p_g(z)
+            sample a minibatch of m examples {x_1..x_m} from p_data(x)
+            update D by ascending its stochastic gradient
+                grad_theta_d (1/m) sum_i [ log D(x_i) + log(1 - D(G(z_i))) ]
+        end for
+        sample a minibatch of m noise samples {z_1..z_m} from p_g(z)
+        update G by descending its stochastic gradient
+                grad_theta_g (1/m) sum_i log(1 - D(G(z_i)))     (or the non-saturating loss)
+    end for
+
+With hand-written backward passes, one iteration (k = 1) is this data flow:
+
+    D step:  x ~ data, z ~ p(z)
+             D.forward(x)     -> BCE(., 1) -> D.backward          (adds into D's grads)
+             x' = G.forward(z)   (no G.backward: G is held fixed)
+             D.forward(x')    -> BCE(., 0) -> D.backward          (adds again: the sum)
+             opt_D.step()
+    G step:  fresh z ~ p(z),  x' = G.forward(z)
+             D.forward(x')    -> L_G -> dx' = D.backward(dL_G)    (through D, to its input)
+             G.backward(dx')  -> opt_G.step()
+             (D.backward also added into D's grads; they are discarded by
+             opt_D.zero_grad() at the start of D's next step)
+
+``GANTrainer`` runs exactly this, with the options of the issue: k, m, the
+noise prior, the generator loss, SGD or Adam (whatever optimizers you pass),
+the GAN hacks (label smoothing, soft labels, label flips, instance noise;
+dropout in D is simply a ``Dropout`` layer in your D, kept active because the
+trainer keeps both networks in training mode), feature matching, and
+conditional GANs.  It knows nothing of images or toy data: the caller passes
+``sample_data(m)`` and ``sample_noise(m)``.
+
+GPU-friendliness: nothing is copied to the host or synchronised inside an
+iteration except where asked.  Diagnostics are accumulated as device scalars
+and converted to Python floats only at log points; the NaN check runs every
+iteration on the CPU (free there) and at log points on the GPU.
+"""
+import sys
+
+from .. import backend
+from ..nn.activation import sigmoid
+from .diagnostics import (FailureMonitor, History, TrainingDiverged, copy_state,
+                          format_line, is_finite, spread)
+from .losses import DiscriminatorTargets, bce, generator_loss
+from .remedies import FeatureMatching
+
+# The per-iteration statistics averaged into each history row, in this order.
+STATS = ("d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
+         "g_grad_norm", "d_grad_norm")
+
+
+def grad_norm(optimizer):
+    """||grad|| over the parameters an optimizer updates (a device scalar).
+
+    scratchgan's optimizers keep all gradients in one flat vector, so this is
+    one reduction.
+    """
+    g = getattr(optimizer, "grad", None)
+    if g is None:                                    # any other optimizer
+        xp = backend.get_xp()
+        return xp.sqrt(sum((p.grad * p.grad).sum() for p in optimizer.params))
+    return backend.get_array_module(g).sqrt((g * g).sum())
+
+
+def shift_onehot(c):
+    """Mismatched labels for one-hot conditions c (N, K): each row's 1 moves to a
+    different class, chosen uniformly among the other K - 1."""
+    xp = backend.get_array_module(c)
+    n, k = c.shape
+    if k < 2:
+        raise ValueError("shift_onehot: mismatched labels need at least 2 classes")
+    offset = 1 + (backend.rand(n) * (k - 1)).astype(xp.int64)    # in 1..K-1
+    offset = xp.minimum(offset, k - 1)                           # guard rand() == 1.0
+    wrong = (c.argmax(axis=1) + offset) % k
+    return xp.eye(k, dtype=c.dtype)[wrong]
+
+
+class GANTrainer:
+    """Train G and D with Algorithm 1.
+
+    Args:
+        G, D: Modules.  D outputs one score per sample, shape (m, 1): a
+            probability (ends in Sigmoid; the default) or a logit
+            (``d_output="logits"``, trained with BCEWithLogitsLoss).  With
+            ``Pack(p)`` as D's first layer it outputs m / p scores.
+        opt_G, opt_D: optimizers over G's and D's parameters (SGD with
+            momentum as in the paper, or Adam as in PyTorch-GAN, chosen freely).
+        sample_data(m): a minibatch of m real samples on the current device,
+            or a pair (x, c) for a conditional GAN; then G.forward(z, c) and
+            D.forward(x, c) are used.
+        sample_noise(m): m samples of the noise prior, e.g.
+            ``scratchgan.gan.normal_noise(100)``.
+        k: discriminator steps per iteration (Algorithm 1's k; the paper uses 1).
+        batch_size: m, for every minibatch, real and noise.
+        g_loss: "non_saturating" (default, -log D(G(z))) or "minimax"
+            (log(1 - D(G(z)))); see ``scratchgan.gan.losses``.
+        d_output: "probability" (BCELoss) or "logits" (BCEWithLogitsLoss).
+
+    GAN hacks (see ``DiscriminatorTargets``):
+        real_label: 0.9 gives one-sided label smoothing.
+        fake_label: the fake target (0).
+        soft_labels: ((0.7, 1.2), (0.0, 0.3)) or True: per-sample random targets.
+        flip_prob: probability of swapping a sample's target.
+        instance_noise: std sigma of Gaussian noise added to every input of D
+            (real and fake, in both steps), which makes the two distributions
+            overlap so D cannot separate them perfectly (Sonderby et al. 2017).
+        instance_noise_anneal: if set, sigma decays linearly to 0 over this
+            many iterations: sigma_t = sigma * max(0, 1 - (t - 1) / anneal).
+        Dropout in D: put ``Dropout`` layers in D; training mode keeps them on.
+
+    Remedies for mode collapse:
+        ``Pack`` and ``MinibatchStdDev`` are layers: build them into D.
+        feature_matching: a layer index; G's loss becomes feature matching on
+            D's first ``feature_matching`` layers (D must be a Sequential; see
+            ``FeatureMatching``).  Not available for conditional GANs.
+
+    Conditional GANs:
+        sample_condition(m): labels c for generated samples.  Default: the
+            labels of the latest real minibatch (so G is asked for the same
+            label distribution as the data's).
+        mismatched_labels: add a third term to D's loss, real samples paired
+            with wrong labels scored as fake (the matching-aware
+            discriminator, Reed et al. 2016): L_D += w * BCE(D(x, c_wrong), 0).
+        mismatch: c -> c_wrong (default ``shift_onehot``, for one-hot labels).
+        mismatch_weight: w (default 1).
+
+    Failure handling:
+        nan_check: "auto" (every iteration on the CPU, at log points on the
+            GPU), "step", "log" or None.  A NaN/Inf loss restores the last good
+            state (saved at every clean log point) and raises ``TrainingDiverged``.
+        monitor: a ``FailureMonitor`` (warnings for convergence failure and
+            mode collapse), or None to switch the warnings off.
+
+    After training, ``history`` holds one row per log point (see
+    ``scratchgan.gan.diagnostics``) and ``to_csv(path)`` writes it.
+    """
+
+    def __init__(self, G, D, opt_G, opt_D, sample_data, sample_noise, *, k=1,
+                 batch_size=64, g_loss="non_saturating", d_output="probability",
+                 real_label=1.0, fake_label=0.0, soft_labels=None, flip_prob=0.0,
+                 instance_noise=0.0, instance_noise_anneal=None, feature_matching=None,
+                 sample_condition=None, mismatched_labels=False, mismatch=None,
+                 mismatch_weight=1.0, nan_check="auto", monitor="default"):
+        if int(k) < 1 or int(batch_size) < 1:
+            raise ValueError(f"GANTrainer: k and batch_size must be >= 1, got k={k}, "
+                             f"batch_size={batch_size}")
+        if d_output not in ("probability", "logits"):
+            raise ValueError(f"GANTrainer: d_output must be 'probability' or 'logits', "
+                             f"got {d_output!r}")
+        if nan_check not in ("auto", "step", "log", None, False):
+            raise ValueError(f"GANTrainer: nan_check must be 'auto', 'step', 'log' or "
+                             f"None, got {nan_check!r}")
+        self.G, self.D, self.opt_G, self.opt_D = G, D, opt_G, opt_D
+        self.sample_data, self.sample_noise = sample_data, sample_noise
+        self.k, self.batch_size = int(k), int(batch_size)
+        self.logits = d_output == "logits"
+        self.criterion = bce(self.logits)                  # D's BCE
+        self.g_loss = generator_loss(g_loss, self.logits)  # G's loss on D's output
+        self.targets = DiscriminatorTargets(real_label, fake_label, soft_labels, flip_prob)
+        self.instance_noise = float(instance_noise)
+        self.instance_noise_anneal = instance_noise_anneal
+        self.feature_matching = (FeatureMatching(D, feature_matching)
+                                 if feature_matching is not None else None)
+        self.sample_condition = sample_condition
+        self.mismatched_labels = bool(mismatched_labels)
+        self.mismatch = mismatch or shift_onehot
+        self.mismatch_weight = float(mismatch_weight)
+        if nan_check == "auto":
+            nan_check = "step" if backend.backend_name() == "numpy" else "log"
+        self.nan_check = nan_check or None
+        self.monitor = FailureMonitor() if monitor == "default" else monitor
+
+        self.iteration = 0
+        self.history = History()
+        self.conditional = None            # decided by the first real minibatch
+        self._good = None                  # the last good state (see snapshot)
+        self._reset_window()
+        self._last_real = self._last_fake = self._last_c = None
+        self._console = print
+
+    # ----------------------------------------------------------- plumbing
+    def _reset_window(self):
+        self._sums = dict.fromkeys(STATS, 0.0)
+        self._count = 0
+
+    def _real_batch(self):
+        """Draw m real samples: returns (x, c) with c None for an ordinary GAN."""
+        batch = self.sample_data(self.batch_size)
+        conditional = isinstance(batch, (tuple, list))
+        if self.conditional is None:
+            self.conditional = conditional
+            if conditional and self.feature_matching is not None:
+                raise ValueError("GANTrainer: feature matching is implemented for "
+                                 "unconditional GANs only")
+        elif conditional != self.conditional:
+            raise TypeError("GANTrainer: sample_data returned "
+                            f"{'(x, c)' if conditional else 'x'} now but not before")
+        if self.mismatched_labels and not conditional:
+            raise ValueError("GANTrainer: mismatched_labels needs a conditional GAN "
+                             "(sample_data returning (x, c))")
+        return tuple(batch) if conditional else (batch, None)
+
+    def _fake_condition(self, c_real):
+        if c_real is None:
+            return None
+        return self.sample_condition(self.batch_size) if self.sample_condition else c_real
+
+    def _G(self, z, c):
+        return self.G.forward(z) if c is None else self.G.forward(z, c)
+
+    def _D(self, x, c):
+        """D's raw output on (x, c), after instance noise if switched on."""
+        sigma = self.noise_std()
+        if sigma > 0:
+            x = x + x.dtype.type(sigma) * backend.randn(*x.shape, dtype=x.dtype)
+        return self.D.forward(x) if c is None else self.D.forward(x, c)
+
+    def _prob(self, out):
+        return sigmoid(out) if self.logits else out
+
+    def noise_std(self, iteration=None):
+        """The instance-noise std at an iteration (default: the one being run)."""
+        if not self.instance_noise:
+            return 0.0
+        t = self.iteration + 1 if iteration is None else iteration
+        if self.instance_noise_anneal:
+            return self.instance_noise * max(0.0, 1.0 - (t - 1) / self.instance_noise_anneal)
+        return self.instance_noise
+
+    # ------------------------------------------------------ one iteration
+    def d_step(self):
+        """One update of D: ascend log D(x) + log(1 - D(G(z))) on fresh minibatches.
+
+        Returns a dict of device scalars: d_loss, D_x, D_G_z, real_acc, fake_acc,
+        d_grad_norm.
+        """
+        self.opt_D.zero_grad()          # also discards D's grads from the G step
+        x, c = self._real_batch()
+        z = self.sample_noise(self.batch_size)
+        c_fake = self._fake_condition(c)
+        x_fake = self._G(z, c_fake)     # G is held fixed: no G.backward here
+
+        out_real = self._D(x, c)
+        t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
+        loss_real = self.criterion.forward(out_real, t_real)
+        self.D.backward(self.criterion.backward())
+
+        out_fake = self._D(x_fake, c_fake)
+        loss_fake = self.criterion.forward(out_fake, t_fake)
+        self.D.backward(self.criterion.backward())
+        d_loss = loss_real + loss_fake
+
+        if self.mismatched_labels:      # real x with wrong labels are "fake" too
+            out_wrong = self._D(x, self.mismatch(c))
+            loss_wrong = self.criterion.forward(out_wrong, t_fake)
+            self.D.backward(self.criterion.backward() * out_wrong.dtype.type(self.mismatch_weight))
+            d_loss = d_loss + self.mismatch_weight * loss_wrong
+
+        stats = {"d_loss": d_loss, "d_grad_norm": grad_norm(self.opt_D)}
+        self.opt_D.step()
+
+        p_real, p_fake = self._prob(out_real), self._prob(out_fake)
+        stats.update(D_x=p_real.mean(), D_G_z=p_fake.mean(),
+                     real_acc=(p_real > 0.5).mean(), fake_acc=(p_fake < 0.5).mean())
+        self._last_real, self._last_fake, self._last_c = x, x_fake, c
+        return stats
+
+    def g_step(self):
+        """One update of G on a fresh noise minibatch.  Returns (g_loss, g_grad_norm)."""
+        self.opt_G.zero_grad()
+        z = self.sample_noise(self.batch_size)
+        c = self._fake_condition(self._last_c)
+        x_fake = self._G(z, c)
+        if self.feature_matching is not None:
+            x_real, _ = self._real_batch()
+            loss = self.feature_matching.forward(x_real, x_fake)
+            dx_fake = self.feature_matching.backward()
+        else:
+            out = self._D(x_fake, c)
+            loss = self.g_loss.forward(out)
+            dx_fake = self.D.backward(self.g_loss.backward())   # D's grads: discarded later
+        self.G.backward(dx_fake)
+        norm = grad_norm(self.opt_G)
+        self.opt_G.step()
+        return loss, norm
+
+    def step(self):
+        """One iteration: k D steps, then one G step.  Returns the iteration number.
+
+        Diagnostics are added to the current window (device scalars, no sync);
+        ``log()`` turns the window into a history row.
+        """
+        t = self.iteration + 1
+        for _ in range(self.k):
+            stats = self.d_step()
+            if self.nan_check == "step" and not is_finite(stats["d_loss"]):
+                self._diverged(t, "discriminator", float(stats["d_loss"]))
+        g_loss, g_norm = self.g_step()
+        if self.nan_check == "step" and not is_finite(g_loss):
+            self._diverged(t, "generator", float(g_loss))
+        stats.update(g_loss=g_loss, g_grad_norm=g_norm)
+        for name in STATS:
+            self._sums[name] = self._sums[name] + stats[name]
+        self._count += 1
+        self.iteration = t
+        return t
+
+    # ------------------------------------------------- logging and safety
+    def log(self):
+        """Close the current window: append its means as a history row and return it.
+
+        This is the only place that copies to the host (one transfer).  Also
+        checks for NaN (on the GPU), issues warnings and saves the good state.
+        """
+        if self._count == 0:
+            return None
+        xp = backend.get_xp()
+        sums = backend.to_host(xp.stack([xp.asarray(self._sums[s], dtype=xp.float64)
+                                         for s in STATS]))
+        row = {"iter": self.iteration}
+        row.update({s: float(v) / self._count for s, v in zip(STATS, sums)})
+        if self.nan_check:
+            for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
+                if not is_finite(row[name]):
+                    self._diverged(self.iteration, network, row[name])
+        real = float(spread(self._last_real))
+        row["diversity"] = float(spread(self._last_fake)) / real if real > 0 else float("nan")
+        self._reset_window()
+        self.history.append(row)
+        if self.monitor is not None:
+            for message in self.monitor.update(row):
+                self._console("WARNING " + message)
+        self.snapshot()
+        return row
+
+    def snapshot(self):
+        """Remember the current state of G, D and both optimizers (device copies)."""
+        self._good = {"iteration": self.iteration,
+                      "G": copy_state(self.G.state_dict()), "D": copy_state(self.D.state_dict()),
+                      "opt_G": copy_state(self.opt_G.state_dict()),
+                      "opt_D": copy_state(self.opt_D.state_dict())}
+
+    def restore(self):
+        """Load the last snapshot back into G, D and the optimizers."""
+        good = self._good
+        self.G.load_state_dict(good["G"])
+        self.D.load_state_dict(good["D"])
+        self.opt_G.load_state_dict(good["opt_G"])
+        self.opt_D.load_state_dict(good["opt_D"])
+        self.iteration = good["iteration"]
+        self.history.truncate(self.iteration)
+        self._reset_window()
+        return self.iteration
+
+    def _diverged(self, iteration, network, value):
+        restored = self.restore()
+        raise TrainingDiverged(iteration, network, restored, value)
+
+    # ---------------------------------------------------------- the loop
+    def train(self, iters, log_every=100, print_every=1000, callback=None, progress=True):
+        """Run ``iters`` iterations, logging every ``log_every``.
+
+        print_every: print the console line at the first log point at or after
+            each multiple of this (0: never).  The progress bar shows the
+            latest row's numbers all the time.
+        callback(trainer, row): called after every log point, e.g. to save
+            snapshots for pictures.
+        Returns the history.
+        """
+        from tqdm.auto import tqdm
+
+        self.G.train()
+        self.D.train()
+        if self._good is None:
+            self.snapshot()
+        start, end = self.iteration, self.iteration + int(iters)
+        next_print = (start // print_every + 1) * print_every if print_every else None
+        bar = tqdm(total=int(iters), disable=not progress, unit="it", leave=True,
+                   dynamic_ncols=True, mininterval=0.25, file=sys.stdout)
+        self._console = bar.write if progress else print
+        try:
+            while self.iteration < end:
+                t = self.step()
+                bar.update(1)
+                if t % log_every == 0 or t == end:
+                    row = self.log()
+                    bar.set_postfix_str(
+                        f"d_loss={row['d_loss']:.3f} g_loss={row['g_loss']:.3f} "
+                        f"D(x)={row['D_x']:.2f} D(G(z))={row['D_G_z']:.2f} "
+                        f"acc={row['real_acc']:.2f}/{row['fake_acc']:.2f}", refresh=False)
+                    if next_print is not None and (t >= next_print or t == end):
+                        self._console(format_line(row))
+                        next_print = (t // print_every + 1) * print_every
+                    if callback is not None:
+                        callback(self, row)
+        finally:
+            bar.close()
+            self._console = print
+        return self.history
+
+    def to_csv(self, path):
+        """Write the history as CSV (one row per log point)."""
+        return self.history.to_csv(path)
+
+    # --------------------------------------------------------- sampling
+    def _with_mode(self, module, training, fn):
+        modes = [m.training for m in module.modules()]
+        module.train(training)
+        try:
+            return fn()
+        finally:
+            for m, mode in zip(module.modules(), modes):
+                m.training = mode
+
+    def generate(self, n, c=None, batch=4096, eval_mode=False):
+        """n samples of G on the host (NumPy), z from ``sample_noise``.
+
+        ``c``: labels (n, k) for a conditional G.  ``eval_mode``: run G in
+        evaluation mode (BatchNorm running statistics); default keeps its mode.
+        """
+        import numpy
+        if c is None and self.conditional and self.sample_condition:
+            c = self.sample_condition(n)
+
+        def run():
+            parts = []
+            for i in range(0, n, batch):
+                z = self.sample_noise(min(batch, n - i))
+                parts.append(backend.to_host(self._G(z, None if c is None else c[i:i + batch])))
+            return numpy.concatenate(parts)
+        return self._with_mode(self.G, not eval_mode and self.G.training, run)
+
+    def discriminate(self, x, c=None, batch=8192, eval_mode=True):
+        """D's probabilities D(x) on the host (no instance noise), for pictures.
+
+        x may be a NumPy array; it is moved to the current device.  With
+        ``Pack(p)`` in D there are len(x) / p scores; with ``MinibatchStdDev``
+        D's output depends on the whole chunk of ``batch`` points.
+        """
+        import numpy
+        x = backend.asarray(x)
+
+        def run():
+            parts = []
+            for i in range(0, len(x), batch):
+                xi = x[i:i + batch]
+                out = self.D.forward(xi) if c is None else self.D.forward(xi, c[i:i + batch])
+                parts.append(backend.to_host(self._prob(out)))
+            return numpy.concatenate(parts)
+        return self._with_mode(self.D, not eval_mode and self.D.training, run)

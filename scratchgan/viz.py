@@ -1,0 +1,338 @@
+"""Pictures of a GAN learning, written straight to files (headless).
+
+We use matplotlib's object-oriented API with the Agg canvas (``Figure`` +
+``FigureCanvasAgg``) rather than ``pyplot``: no window, no global backend
+switch, so this works on a server and never changes the backend of a
+notebook that imports it.
+
+What the pictures show:
+
+* ``plot_history``: the diagnostics of every run, losses, D's outputs, D's
+  accuracies, gradient norms, against the iteration.
+* ``draw_1d``: Goodfellow et al.'s Figure 1 for real: histograms of p_data
+  and p_g, the discriminator D(x), and the optimal discriminator of
+  Proposition 1, D*(x) = p_data(x) / (p_data(x) + p_g(x)), with p_g estimated
+  by a kernel density estimate.  A well-trained D tracks D*; at the end both
+  sit at 1/2.
+* ``draw_2d``: real and generated points over a heat map of D(x, y).
+* ``save_strip`` / ``save_snapshot_gif``: snapshots over training as a figure
+  strip or an animated GIF; ``save_image_grid`` / ``save_gif`` for images.
+
+Snapshots are plain dicts of NumPy arrays (``snapshot_1d``, ``snapshot_2d``
+take them from a ``GANTrainer``), so they can be taken during training and
+drawn at the end.
+"""
+import math
+
+import numpy
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from . import backend
+from .metrics import gaussian_kde
+
+REAL_COLOUR, FAKE_COLOUR = "tab:blue", "tab:orange"
+D_COLOUR, DSTAR_COLOUR = "tab:green", "black"
+
+
+def _figure(width, height):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path, dpi=100):
+    fig.savefig(path, dpi=dpi)
+    return path
+
+
+def figure_to_array(fig, dpi=100):
+    """Render a figure to an (H, W, 3) uint8 array (a GIF frame)."""
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    return numpy.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def _host(x):
+    return numpy.asarray(backend.to_host(x), dtype=numpy.float64)
+
+
+# ------------------------------------------------------------- history
+def plot_history(history, path, title="Training diagnostics"):
+    """Four panels against the iteration: losses, mean D outputs, accuracies,
+    gradient norms (log scale).  ``history``: a History or a list of rows."""
+    rows = list(history)
+    it = [r["iter"] for r in rows]
+
+    def col(name):
+        return [r[name] for r in rows]
+
+    fig = _figure(11, 7)
+    fig.suptitle(title)
+    ax = fig.subplots(2, 2, sharex=True)
+
+    a = ax[0, 0]
+    a.plot(it, col("d_loss"), label="D loss  -[log D(x) + log(1-D(G(z)))]")
+    a.plot(it, col("g_loss"), label="G loss")
+    a.axhline(2 * math.log(2), color="grey", ls="--", lw=1, label="2 ln 2 (D loss at equilibrium)")
+    a.axhline(math.log(2), color="grey", ls=":", lw=1, label="ln 2 (non-saturating G loss at eq.)")
+    a.set_ylabel("loss")
+    a.set_title("Losses")
+    a.legend(fontsize=8)
+
+    a = ax[0, 1]
+    a.plot(it, col("D_x"), color=REAL_COLOUR, label="mean D(x), real")
+    a.plot(it, col("D_G_z"), color=FAKE_COLOUR, label="mean D(G(z)), generated")
+    a.axhline(0.5, color="grey", ls="--", lw=1, label="1/2: D cannot tell")
+    a.set_ylim(-0.02, 1.02)
+    a.set_ylabel("D's output")
+    a.set_title("What D says")
+    a.legend(fontsize=8)
+
+    a = ax[1, 0]
+    a.plot(it, col("real_acc"), color=REAL_COLOUR, label="on real: D(x) > 1/2")
+    a.plot(it, col("fake_acc"), color=FAKE_COLOUR, label="on fake: D(G(z)) < 1/2")
+    a.axhline(0.5, color="grey", ls="--", lw=1)
+    a.set_ylim(-0.02, 1.02)
+    a.set_xlabel("iteration")
+    a.set_ylabel("accuracy")
+    a.set_title("D's accuracy")
+    a.legend(fontsize=8)
+
+    a = ax[1, 1]
+    a.semilogy(it, col("g_grad_norm"), label="||grad theta_G||")
+    a.semilogy(it, col("d_grad_norm"), label="||grad theta_D||")
+    a.set_xlabel("iteration")
+    a.set_ylabel("gradient norm")
+    a.set_title("Gradient norms")
+    a.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_series(series, path, title, xlabel="iteration", ylabel="", log_y=False):
+    """Several curves on one axis: ``series`` maps a label to (x, y)."""
+    fig = _figure(8, 4.5)
+    ax = fig.subplots()
+    for label, (x, y) in series.items():
+        (ax.semilogy if log_y else ax.plot)(x, y, label=label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------- 1D
+def snapshot_1d(trainer, real, lo, hi, n=5000, points=400):
+    """What to draw of a 1D GAN now: real and generated samples and D on a grid."""
+    x = numpy.linspace(lo, hi, points)
+    return {"iter": trainer.iteration, "real": _host(real).ravel(),
+            "fake": trainer.generate(n).ravel().astype(numpy.float64),
+            "x": x, "D": trainer.discriminate(x[:, None]).ravel()}
+
+
+def draw_1d(ax, snap, p_data=None, xlim=None, ylim=None, legend=True, title=None):
+    """Histograms of real and generated samples, with D(x) and D*(x) on a second axis.
+
+    D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow et al. 2014,
+    Proposition 1), with p_data the true density when given (a function),
+    else a KDE of the real samples, and p_g always a KDE of the generated ones.
+    """
+    x = snap["x"]
+    lo, hi = xlim or (x[0], x[-1])
+    bins = numpy.linspace(lo, hi, 61)
+    ax.hist(snap["real"], bins=bins, density=True, alpha=0.45, color=REAL_COLOUR,
+            label="real samples")
+    ax.hist(numpy.clip(snap["fake"], lo, hi), bins=bins, density=True, alpha=0.45,
+            color=FAKE_COLOUR, label="generated samples")
+    p_d = p_data(x) if p_data is not None else gaussian_kde(snap["real"])(x)
+    if p_data is not None:
+        ax.plot(x, p_d, color=REAL_COLOUR, lw=1.5, label="p_data(x)")
+    p_g = gaussian_kde(snap["fake"])(x)
+    ax.plot(x, p_g, color=FAKE_COLOUR, lw=1.5, label="p_g(x) (KDE)")
+    ax.set_xlim(lo, hi)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+
+    ax2 = ax.twinx()
+    # D* is a ratio of two densities; where both are ~0 it is noise, so leave it out
+    total = p_d + p_g
+    d_star = numpy.where(total > 0.01 * total.max(), p_d / numpy.maximum(total, 1e-300),
+                         numpy.nan)
+    ax2.plot(x, snap["D"], color=D_COLOUR, lw=2, label="D(x)")
+    ax2.plot(x, d_star, color=DSTAR_COLOUR, lw=1.5, ls="--",
+             label="D*(x) = p_data / (p_data + p_g)")
+    ax2.axhline(0.5, color="grey", lw=0.8, ls=":")
+    ax2.set_ylim(-0.02, 1.02)
+    ax2.set_ylabel("D(x)")
+    ax.set_title(title or f"iteration {snap['iter']}")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    if legend:
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+    return h1 + h2, l1 + l2
+
+
+def plot_1d(snap, path, p_data=None, title=None):
+    """One 1D snapshot as a figure file."""
+    fig = _figure(8, 4.5)
+    draw_1d(fig.subplots(), snap, p_data=p_data, title=title)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------- 2D
+def snapshot_2d(trainer, real, xlim, ylim, n=2500, resolution=120, heatmap=True):
+    """Real and generated points, and D on a resolution x resolution grid
+    (``heatmap=False`` skips D, e.g. when D judges packs, not points)."""
+    snap = {"iter": trainer.iteration, "real": _host(real)[:n],
+            "fake": trainer.generate(n).astype(numpy.float64), "xlim": xlim, "ylim": ylim,
+            "D": None}
+    if heatmap:
+        gx = numpy.linspace(*xlim, resolution)
+        gy = numpy.linspace(*ylim, resolution)
+        xx, yy = numpy.meshgrid(gx, gy)
+        grid = numpy.stack([xx.ravel(), yy.ravel()], 1)
+        snap["D"] = trainer.discriminate(grid).reshape(resolution, resolution)
+    return snap
+
+
+def draw_2d(ax, snap, legend=True, title=None, colorbar=False, point_size=3):
+    """Real (dark) and generated (orange) points over a heat map of D(x, y)."""
+    (x0, x1), (y0, y1) = snap["xlim"], snap["ylim"]
+    image = None
+    if snap.get("D") is not None:
+        image = ax.imshow(snap["D"], origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu_r",
+                          vmin=0, vmax=1, aspect="auto", alpha=0.75)
+    ax.scatter(snap["real"][:, 0], snap["real"][:, 1], s=point_size, c="black",
+               alpha=0.5, label="real", linewidths=0)
+    ax.scatter(snap["fake"][:, 0], snap["fake"][:, 1], s=point_size, c=FAKE_COLOUR,
+               alpha=0.6, label="generated", linewidths=0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(title or f"iteration {snap['iter']}")
+    if legend:
+        ax.legend(fontsize=7, loc="upper right", markerscale=3)
+    if colorbar and image is not None:
+        ax.figure.colorbar(image, ax=ax, label="D(x, y): red = 'real', blue = 'fake'")
+    return ax.get_legend_handles_labels()
+
+
+def plot_2d(snap, path, title=None):
+    """One 2D snapshot as a figure file, with a colour bar for D."""
+    fig = _figure(6.5, 5.5)
+    draw_2d(fig.subplots(), snap, title=title, colorbar=True)
+    return _save(fig, path)
+
+
+# -------------------------------------------------- strips and animations
+def save_strip(snaps, draw, path, ncols=None, panel_size=(3.6, 3.2), suptitle=None, **kw):
+    """Snapshots side by side (wrapping after ``ncols``), each drawn by
+    ``draw(ax, snap, legend=False, **kw)``, with one legend for all below them."""
+    n = len(snaps)
+    ncols = ncols or min(n, 5)
+    nrows = math.ceil(n / ncols)
+    fig = _figure(panel_size[0] * ncols, panel_size[1] * nrows + 0.5)
+    axes = numpy.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for i, ax in enumerate(axes):
+        if i < n:
+            handles, labels = draw(ax, snaps[i], legend=False, **kw)
+            if i == 0:
+                legend = (handles, labels)
+        else:
+            ax.axis("off")
+    try:                                            # matplotlib >= 3.7
+        fig.legend(*legend, loc="outside lower center", ncol=min(len(legend[1]), 6),
+                   markerscale=3)
+    except ValueError:
+        fig.legend(*legend, loc="lower center", ncol=min(len(legend[1]), 6), markerscale=3)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return _save(fig, path)
+
+
+def save_snapshot_gif(snaps, draw, path, fps=2, size=(6.5, 4.5), **kw):
+    """An animated GIF with one frame per snapshot, each drawn by ``draw``."""
+    frames = []
+    for snap in snaps:
+        fig = _figure(*size)
+        draw(fig.subplots(), snap, **kw)
+        frames.append(figure_to_array(fig))
+    return save_gif(frames, path, fps=fps)
+
+
+def save_gif(frames, path, fps=2, loop=0):
+    """Write an animated GIF from PNG paths or (H, W[, 3|4]) arrays.
+
+    uint8 arrays are used as they are, floats are taken to lie in [0, 1].
+    Frames of a different size are resized to the first one's.  Uses Pillow
+    (installed with matplotlib >= 3.3); without it, raises ImportError.
+    """
+    from PIL import Image
+
+    images = []
+    for f in frames:
+        if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+            im = Image.open(f).convert("RGB")
+        else:
+            a = numpy.asarray(backend.to_host(f))
+            if a.dtype != numpy.uint8:
+                a = (numpy.clip(a, 0, 1) * 255).round().astype(numpy.uint8)
+            im = Image.fromarray(a.squeeze() if a.ndim == 3 and a.shape[2] == 1 else a)
+            im = im.convert("RGB")
+        if images and im.size != images[0].size:
+            im = im.resize(images[0].size)
+        images.append(im)
+    if not images:
+        raise ValueError("save_gif: no frames")
+    images[0].save(path, save_all=True, append_images=images[1:],
+                   duration=int(1000 / fps), loop=loop)
+    return path
+
+
+# ------------------------------------------------------------- images
+def make_grid(images, nrow=8, padding=2, pad_value=1.0):
+    """Tile (N, C, H, W) images in [-1, 1] into one (H', W', C) array in [0, 1].
+
+    ``nrow`` images per row, as ``torchvision.utils.make_grid``; the gaps are
+    ``pad_value`` (white).
+    """
+    x = _host(images)
+    if x.ndim == 3:
+        x = x[:, None]
+    n, c, h, w = x.shape
+    x = numpy.clip((x + 1) / 2, 0, 1)                 # [-1, 1] -> [0, 1]
+    ncol = min(nrow, n)
+    nrows = math.ceil(n / ncol)
+    grid = numpy.full((c, nrows * (h + padding) + padding, ncol * (w + padding) + padding),
+                      pad_value)
+    for i in range(n):
+        r, q = divmod(i, ncol)
+        top, left = padding + r * (h + padding), padding + q * (w + padding)
+        grid[:, top:top + h, left:left + w] = x[i]
+    return grid.transpose(1, 2, 0)
+
+
+def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2):
+    """Save (N, 1|3, H, W) images in [-1, 1] as one PNG grid, ``nrow`` per row.
+
+    Returns the grid as an (H', W', C) float array in [0, 1] (handy as a GIF frame).
+    """
+    grid = make_grid(images, nrow=nrow, padding=padding)
+    gray = grid.shape[2] == 1
+    h, w = grid.shape[:2]
+    dpi = 100
+    fig = Figure(figsize=(w * scale / dpi, (h * scale + (30 if title else 0)) / dpi))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, h * scale / (h * scale + (30 if title else 0))))
+    ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None,
+              vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10, y=0.99)
+    fig.savefig(path, dpi=dpi)
+    return grid
