@@ -1,0 +1,262 @@
+"""Conv2d and ConvTranspose2d, each one GEMM plus im2col/col2im.
+
+The key fact of this file: a convolution is a linear map x -> y = A x, and
+
+* its input gradient is dx = A^T dy, which is a *transposed convolution*;
+* a transposed convolution is, by definition, y = A^T x, so its forward pass
+  is Conv2d's backward-data pass and its input gradient is (A^T)^T dy = A dy,
+  an ordinary convolution.
+
+In code, A = "im2col then multiply by W" and A^T = "multiply by W^T then
+col2im", so the two layers use the same two helpers with the roles swapped:
+
+    Conv2d.forward            im2col(x)  @ W2^T            (im2col, GEMM)
+    Conv2d.backward (dx)      col2im(dy2 @ W2)             (GEMM, col2im)
+    ConvTranspose2d.forward   col2im(x2  @ W2)             (GEMM, col2im)
+    ConvTranspose2d.backward  im2col(dy) @ W2^T            (im2col, GEMM)
+
+See ``im2col.py`` for the column layout: one row per pixel, ordered
+(h, w, n) ("HWNC").  Outputs and input gradients are NCHW in shape and HWNC in
+memory (free views of the GEMM results); every layer accepts any memory
+layout, and the HWNC one for free.  Where col2im follows a product, the
+product is computed blocked by kernel offset (a batched matmul with the
+kernel split as W3 (kh*kw, ., .)) so that col2im's strided adds move
+contiguous blocks; it is the same product, just stored differently.
+"""
+from .module import Module, Parameter, ShapeError
+from . import init
+from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
+
+
+def _check_nonneg(name, layer, pair, positive=False):
+    lo = 1 if positive else 0
+    if min(pair) < lo:
+        raise ValueError(f"{layer}: {name} must be {'positive' if positive else 'non-negative'}, "
+                         f"got {pair}")
+
+
+class _ConvBase(Module):
+    def _check_input(self, x, channels, what):
+        self._check_rank(x, 4, what)
+        if x.shape[1] != channels:
+            raise ShapeError(f"{self!r}: expected input with {channels} channels "
+                             f"{what}, got shape {tuple(x.shape)} "
+                             f"({x.shape[1]} channels)")
+        self._check_dtype(x, self.weight.data)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvBase):
+    """2-D cross-correlation, as ``torch.nn.Conv2d(in, out, kernel_size, stride,
+    padding, bias)`` (dilation 1, groups 1, zero padding).
+
+    Shapes:  x (N, C, H, W)  ->  y (N, OC, OH, OW)
+             W (OC, C, kh, kw),  b (OC,)
+             OH = floor((H + 2*ph - kh) / sh) + 1,  OW likewise
+
+    Forward (xpad = x zero-padded by (ph, pw)):
+
+        y[n, o, oh, ow] = b[o] + sum_{c,i,j} W[o, c, i, j] * xpad[n, c, oh*sh + i, ow*sw + j]
+
+    As one GEMM, with cols = im2col(x) of shape (OH*OW*N, kh*kw*C) and
+    W2 = W reordered to (OC, kh, kw, C) and flattened to (OC, kh*kw*C):
+
+        y2 = cols @ W2^T + b                       (OH*OW*N, OC)  -> y (N, OC, OH, OW)
+
+    Backward, with dy2 = dy as (OH*OW*N, OC) (one row per output pixel):
+
+        dW2   = dy2^T @ cols                       (OC, kh*kw*C)  -> reordered to W's shape
+        db    = sum over rows of dy2               (OC,)
+        dcols = dy2 @ W2                           (OH*OW*N, kh*kw*C)
+        dx    = col2im(dcols)                      (N, C, H, W)
+
+    The input gradient dx = col2im(dy2 @ W2) is *exactly* ConvTranspose2d's
+    forward pass applied to dy with the same weight: the gradient of a
+    convolution is a transposed convolution.  Input pixels that no window
+    reaches (when (H + 2ph - kh) is not a multiple of sh) get zero gradient.
+
+    Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 bias=True):
+        super().__init__()
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
+        self.stride = _pair(stride, "Conv2d stride")
+        self.padding = _pair(padding, "Conv2d padding")
+        if self.in_channels <= 0 or self.out_channels <= 0:
+            raise ValueError(f"Conv2d: channels must be positive, got in_channels="
+                             f"{in_channels}, out_channels={out_channels}")
+        _check_nonneg("kernel_size", "Conv2d", self.kernel_size, positive=True)
+        _check_nonneg("stride", "Conv2d", self.stride, positive=True)
+        _check_nonneg("padding", "Conv2d", self.padding)
+        kh, kw = self.kernel_size
+        W, b = init.pytorch_default((self.out_channels, self.in_channels, kh, kw),
+                                    fan_in=self.in_channels * kh * kw, bias=bias)
+        self.weight = Parameter(W)
+        self.bias = Parameter(b) if bias else None
+        self._cache = None
+
+    def output_shape(self, x_shape):
+        """(N, OC, OH, OW) for an input of shape (N, C, H, W)."""
+        N, _, H, W = x_shape
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        return (N, self.out_channels, conv_output_size(H, kh, sh, ph),
+                conv_output_size(W, kw, sw, pw))
+
+    def forward(self, x):
+        self._check_input(x, self.in_channels, "(N, C, H, W)")
+        N, C, H, W = x.shape
+        kh, kw = self.kernel_size
+        ph, pw = self.padding
+        if H + 2 * ph < kh or W + 2 * pw < kw:
+            raise ShapeError(f"{self!r}: input spatial size {H}x{W} plus padding "
+                             f"{self.padding} is smaller than the kernel {kh}x{kw} "
+                             f"(need H + 2*ph >= {kh} and W + 2*pw >= {kw}); "
+                             f"got input shape {tuple(x.shape)}")
+        _, OC, OH, OW = self.output_shape(x.shape)
+        cols = im2col(x, kh, kw, self.stride, self.padding)          # (OH*OW*N, K)
+        W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(OC, -1)  # (OC, K), K = (i, j, c)
+        y2 = cols @ W2.T                                             # (OH*OW*N, OC)
+        if self.bias is not None:
+            y2 += self.bias.data
+        self._cache = (tuple(x.shape), cols, W2)
+        return from_rows(y2, N, OH, OW)                              # a view, no copy
+
+    def backward(self, dy):
+        x_shape, cols, W2 = self._need_cache(self._cache)
+        out_shape = self.output_shape(x_shape)
+        if tuple(dy.shape) != out_shape:
+            raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
+                             f"got {tuple(dy.shape)}")
+        OC, C = self.out_channels, self.in_channels
+        kh, kw = self.kernel_size
+        dy2 = to_rows(dy)                               # (OH*OW*N, OC), free if HWNC
+        self.weight.grad += (dy2.T @ cols).reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
+        if self.bias is not None:
+            self.bias.grad += dy2.sum(axis=0)
+        # dcols = dy2 @ W2, computed blocked by kernel offset: W3[i*kw + j] = W[:, :, i, j]
+        W3 = W2.reshape(OC, kh * kw, C).transpose(1, 0, 2)         # (kh*kw, OC, C), a view
+        dcols = dy2 @ W3                                           # (kh*kw, OH*OW*N, C)
+        return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
+
+
+class ConvTranspose2d(_ConvBase):
+    """Transposed 2-D convolution, as ``torch.nn.ConvTranspose2d(in, out,
+    kernel_size, stride, padding, output_padding, bias)`` (dilation 1, groups 1).
+
+    Shapes:  x (N, C, H, W)  ->  y (N, OC, Ho, Wo)
+             W (C, OC, kh, kw)   (note: in_channels first, as in PyTorch),  b (OC,)
+             Ho = (H - 1)*sh - 2*ph + kh + oph,  Wo likewise
+
+    Forward: every input pixel paints a weighted copy of the kernel onto the
+    output, the copies overlapping and summing, then ``padding`` rows/columns
+    are cropped from each border (``output_padding`` extra zero rows/columns
+    are kept at the bottom/right; they receive only the bias):
+
+        y[n, o, h*sh + i - ph, w*sw + j - pw] += sum_c x[n, c, h, w] * W[c, o, i, j]
+        y[n, o, :, :] += b[o]
+
+    This is *Conv2d's backward-data pass*: with x2 = x as (H*W*N, C) (one row
+    per input pixel) and W2 = W reordered to (C, kh, kw, OC) and flattened to
+    (C, kh*kw*OC),
+
+        cols = x2 @ W2                              (H*W*N, kh*kw*OC)
+        y    = col2im(cols) + b                     (N, OC, Ho, Wo)
+
+    i.e. the adjoint of a Conv2d(OC -> C) with the same weight, stride and
+    padding, seen from its (N, OC, Ho, Wo) input.
+
+    Backward is therefore that Conv2d's forward pass (im2col):
+
+        dcols = im2col(dy)                          (H*W*N, kh*kw*OC)
+        dx2   = dcols @ W2^T                        (H*W*N, C)      -> dx (N, C, H, W)
+        dW2   = x2^T @ dcols                        (C, kh*kw*OC)   -> reordered to W's shape
+        db    = sum_{n,h,w} dy[n, :, h, w]          (OC,)
+
+    Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = OC*kh*kw (PyTorch computes it from weight.size(1)).
+    ``output_padding`` must be smaller than ``stride`` (PyTorch's rule).
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, bias=True):
+        super().__init__()
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "ConvTranspose2d kernel_size")
+        self.stride = _pair(stride, "ConvTranspose2d stride")
+        self.padding = _pair(padding, "ConvTranspose2d padding")
+        self.output_padding = _pair(output_padding, "ConvTranspose2d output_padding")
+        if self.in_channels <= 0 or self.out_channels <= 0:
+            raise ValueError(f"ConvTranspose2d: channels must be positive, got "
+                             f"in_channels={in_channels}, out_channels={out_channels}")
+        _check_nonneg("kernel_size", "ConvTranspose2d", self.kernel_size, positive=True)
+        _check_nonneg("stride", "ConvTranspose2d", self.stride, positive=True)
+        _check_nonneg("padding", "ConvTranspose2d", self.padding)
+        _check_nonneg("output_padding", "ConvTranspose2d", self.output_padding)
+        if any(op >= s for op, s in zip(self.output_padding, self.stride)):
+            raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must "
+                             f"be smaller than stride {self.stride} in each dimension "
+                             f"(PyTorch's rule)")
+        kh, kw = self.kernel_size
+        W, b = init.pytorch_default((self.in_channels, self.out_channels, kh, kw),
+                                    fan_in=self.out_channels * kh * kw,
+                                    bias=self.out_channels if bias else False)
+        self.weight = Parameter(W)
+        self.bias = Parameter(b) if bias else None
+        self._cache = None
+
+    def output_shape(self, x_shape):
+        """(N, OC, Ho, Wo) for an input of shape (N, C, H, W)."""
+        N, _, H, W = x_shape
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        (ph, pw), (oph, opw) = self.padding, self.output_padding
+        return (N, self.out_channels, (H - 1) * sh - 2 * ph + kh + oph,
+                (W - 1) * sw - 2 * pw + kw + opw)
+
+    def forward(self, x):
+        self._check_input(x, self.in_channels, "(N, C, H, W)")
+        N, C, H, W = x.shape
+        out_shape = self.output_shape(x.shape)
+        if out_shape[2] <= 0 or out_shape[3] <= 0:
+            raise ShapeError(f"{self!r}: input shape {tuple(x.shape)} gives a non-positive "
+                             f"output size {out_shape[2:]} (padding {self.padding} is "
+                             f"too large for this input)")
+        kh, kw = self.kernel_size
+        OC = self.out_channels
+        x2 = to_rows(x)                                  # (H*W*N, C), free if HWNC
+        # W3[i*kw + j] = W[:, :, i, j]: the kernel split by offset, (kh*kw, C, OC)
+        W3 = self.weight.data.transpose(2, 3, 0, 1).reshape(kh * kw, C, OC)
+        cols = x2 @ W3                                   # (kh*kw, H*W*N, OC), blocked
+        y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
+        if self.bias is not None:
+            y += self.bias.data.reshape(1, OC, 1, 1)
+        self._cache = (tuple(x.shape), x2)
+        return y
+
+    def backward(self, dy):
+        x_shape, x2 = self._need_cache(self._cache)
+        out_shape = self.output_shape(x_shape)
+        if tuple(dy.shape) != out_shape:
+            raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
+                             f"got {tuple(dy.shape)}")
+        N, C, H, W = x_shape
+        kh, kw = self.kernel_size
+        OC = self.out_channels
+        dcols = im2col(dy, kh, kw, self.stride, self.padding)      # (H*W*N, kh*kw*OC)
+        W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
+        self.weight.grad += (x2.T @ dcols).reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
+        if self.bias is not None:
+            self.bias.grad += dy.sum(axis=(0, 2, 3))
+        return from_rows(dcols @ W2.T, N, H, W)                    # (N, C, H, W)
