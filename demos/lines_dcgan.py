@@ -13,7 +13,7 @@ one pixel wide, and are there 1, 2 and 3 of them?
 
 Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
 samples.npy (N, 1, 32, 32) and checkpoint.npz into --out (default
-runs/lines_dcgan), and prints how line-like the final samples are.
+out/lines_dcgan), and prints how line-like the final samples are.
 """
 import numpy
 

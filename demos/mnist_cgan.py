@@ -22,7 +22,7 @@ drops it.
 The grids are 10x10: row i asks for digit i, column j uses the same z in every
 row (one "style" in ten digits).  samples.npy holds 1,000 samples of each digit
 and labels.npy the digit asked for each; check them with
-    python demos/score_digits.py runs/mnist_cgan/samples.npy --labels runs/mnist_cgan/labels.npy
+    python demos/score_digits.py out/mnist_cgan/samples.npy --labels out/mnist_cgan/labels.npy
 """
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler

@@ -13,8 +13,8 @@ transposed convolutions in G, BatchNorm, no pooling, no fully connected hidden l
     python demos/mnist_dcgan.py --resume         # continue an interrupted run
 
 Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
-samples.npy and checkpoint.npz into --out (default runs/mnist_dcgan).  Check:
-    python demos/score_digits.py runs/mnist_dcgan/samples.npy
+samples.npy and checkpoint.npz into --out (default out/mnist_dcgan).  Check:
+    python demos/score_digits.py out/mnist_dcgan/samples.npy
 """
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler

@@ -10,9 +10,9 @@ and trained as PyTorch-GAN's ``gan.py``.
     python demos/mnist_mlp.py --resume           # continue an interrupted run
 
 Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
-samples.npy and checkpoint.npz into --out (default runs/mnist_mlp).  Check the
+samples.npy and checkpoint.npz into --out (default out/mnist_mlp).  Check the
 digits with an independent classifier:
-    python demos/score_digits.py runs/mnist_mlp/samples.npy
+    python demos/score_digits.py out/mnist_mlp/samples.npy
 """
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler

@@ -16,9 +16,9 @@ or on the 10,000-image test split when that is all there is; 2,000 images are
 held out and its accuracy on them is printed.  ``--classifier PATH`` saves it
 after training and loads it next time.
 
-    python demos/score_digits.py runs/mnist_mlp/samples.npy
-    python demos/score_digits.py runs/mnist_cgan/samples.npy --labels runs/mnist_cgan/labels.npy
-    python demos/score_digits.py runs/fashion_dcgan/samples.npy --dataset fashion
+    python demos/score_digits.py out/mnist_mlp/samples.npy
+    python demos/score_digits.py out/mnist_cgan/samples.npy --labels out/mnist_cgan/labels.npy
+    python demos/score_digits.py out/fashion_dcgan/samples.npy --dataset fashion
 
 The classifier, trained with Adam on the softmax cross-entropy (written below):
 

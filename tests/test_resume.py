@@ -42,7 +42,7 @@ def data_dir(tmp_path_factory):
 
 def run(demo, out, iters, data_dir=None, *extra):
     argv = ["--iters", str(iters), "--batch-size", "8", "--sample-every", "2",
-            "--num-samples", "12", "--grid-size", "2", "--out", str(out), "--quiet", *extra]
+            "--num-samples", "12", "--grid-size", "2", "--out", str(out), "--no-progress", *extra]
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir), "--no-download"]
     return load_demo(demo).main(argv)
@@ -150,7 +150,7 @@ def test_resume_from_explicit_path_with_nothing_left_to_train(tmp_path, trained,
 def test_run_script_reports_a_bad_checkpoint_in_one_line(tmp_path, data_dir, capsys):
     from scratchgan.gan import image_run
     demo = load_demo("mnist_mlp")
-    argv = ["--iters", "2", "--out", str(tmp_path), "--resume", "--quiet",
+    argv = ["--iters", "2", "--out", str(tmp_path), "--resume", "--no-progress",
             "--data-dir", str(data_dir), "--no-download"]
     with pytest.raises(SystemExit) as e:
         image_run.run_script(lambda: demo.main(argv))

@@ -139,7 +139,7 @@ def make_parser(description, *, iters, sample_every, data=True, batch_size=64,
                    help="cpu: NumPy; gpu: CuPy (default: cpu)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--out", default=None,
-                   help="output folder (default: runs/<demo name>)")
+                   help="output folder (default: out/<demo name>)")
     p.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
                    help="continue from a checkpoint (default path: <out>/checkpoint.npz) "
                         "up to --iters iterations in total")
@@ -154,7 +154,7 @@ def make_parser(description, *, iters, sample_every, data=True, batch_size=64,
                         f"(default: {num_samples})")
     p.add_argument("--grid-size", type=int, default=grid_size,
                    help=f"the sample grids are grid-size x grid-size (default: {grid_size})")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
@@ -235,7 +235,7 @@ class ImageRun:
         self.conditional, self.n_classes = conditional, n_classes
         select_device(args.device)
         backend.manual_seed(args.seed)
-        self.out = Path(args.out if args.out else Path("runs") / name)
+        self.out = Path(args.out if args.out else Path("out") / name)
         self.n_train = None
 
     # -- data ---------------------------------------------------------------
@@ -411,7 +411,7 @@ class ImageRun:
         log_every = math.gcd(a.sample_every, 100)     # checkpoints fall on log points
         if total > start:
             trainer.train(total - start, log_every=log_every, print_every=a.sample_every,
-                          callback=every_log_point, progress=not a.quiet)
+                          callback=every_log_point, progress=not a.no_progress)
         elif a.resume:
             print(f"{self.name}: the checkpoint is at iteration {start} >= {total}: "
                   "nothing to train")

@@ -1,0 +1,192 @@
+"""The image demos end to end (a few iterations each), the plumbing of
+scratchgan.gan.image_run, and the classifier of demos/score_digits.py."""
+import importlib.util
+from pathlib import Path
+
+import numpy
+import pytest
+
+from scratchgan import backend, models
+from scratchgan.data import write_idx
+from scratchgan.gan import image_run
+
+pytestmark = pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning")
+
+DEMOS = Path(__file__).resolve().parents[1] / "demos"
+
+
+def load_demo(name):
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def numpy_backend():
+    backend.set_backend("numpy")
+    yield
+    backend.set_backend("numpy")
+    backend.manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A fake MNIST training split: 64 random images, labels 0..9 in turn."""
+    root = tmp_path_factory.mktemp("data")
+    rs = numpy.random.RandomState(0)
+    write_idx(root / "train-images-idx3-ubyte.gz", rs.randint(0, 256, (64, 28, 28)).astype(numpy.uint8))
+    write_idx(root / "train-labels-idx1-ubyte.gz", (numpy.arange(64) % 10).astype(numpy.uint8))
+    return root
+
+
+def tiny(out, *extra, data_dir=None, iters=3):
+    argv = ["--iters", str(iters), "--batch-size", "8", "--sample-every", "2",
+            "--num-samples", "20", "--out", str(out), "--no-progress", *extra]
+    if data_dir is not None:
+        argv += ["--data-dir", str(data_dir), "--no-download"]
+    return argv
+
+
+# ------------------------------------------------------------ the demos
+@pytest.mark.parametrize("demo,extra,size", [
+    ("mnist_mlp", (), 28), ("mnist_dcgan", (), 28),
+    ("mnist_cgan", (), 28), ("mnist_cgan", ("--arch", "conv", "--no-mismatched-labels"), 28),
+    ("lines_dcgan", (), 32)])
+def test_demo_smoke(tmp_path, data_dir, demo, extra, size):
+    trainer = load_demo(demo).main(
+        tiny(tmp_path, *extra, data_dir=None if demo == "lines_dcgan" else data_dir))
+    assert trainer.iteration == 3
+    for name in ("final_grid.png", "progress.gif", "losses.png", "history.csv",
+                 "checkpoint.npz", "grids/iter_000000.png", "grids/iter_000002.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    samples = numpy.load(tmp_path / "samples.npy")
+    assert samples.shape == (20, 1, size, size) and samples.dtype == numpy.float32
+    assert -1 <= samples.min() and samples.max() <= 1
+    assert [r["iter"] for r in trainer.history] == [2, 3]
+    if demo == "mnist_cgan":
+        labels = numpy.load(tmp_path / "labels.npy")
+        assert labels.shape == (20,) and list(labels[:12]) == list(range(10)) + [0, 1]
+        assert trainer.mismatched_labels == ("--no-mismatched-labels" not in extra)
+    else:
+        assert not (tmp_path / "labels.npy").exists()
+
+
+def test_epochs_set_the_iterations(tmp_path, data_dir):
+    trainer = load_demo("mnist_mlp").main(
+        ["--epochs", "0.3", "--batch-size", "8", "--sample-every", "2", "--num-samples", "0",
+         "--out", str(tmp_path), "--no-progress", "--data-dir", str(data_dir), "--no-download"])
+    assert trainer.iteration == 3                         # ceil(0.3 * 64 / 8)
+    assert not (tmp_path / "samples.npy").exists()
+
+
+@pytest.mark.skipif(backend.gpu_available(), reason="a GPU is present here")
+def test_gpu_without_gpu_is_a_clear_error(tmp_path, data_dir):
+    demo = load_demo("mnist_mlp")
+    argv = tiny(tmp_path, "--device", "gpu", data_dir=data_dir)
+    with pytest.raises(backend.BackendError, match="cupy"):
+        demo.main(argv)
+    with pytest.raises(SystemExit, match="^error: set_backend"):
+        image_run.run_script(lambda: demo.main(argv))
+    assert backend.backend_name() == "numpy"
+    assert not any(tmp_path.iterdir())                    # nothing written
+
+
+# --------------------------------------------------------- the plumbing
+def test_draw_has_no_side_effects():
+    backend.manual_seed(3)
+    G, _ = models.dcgan28(latent_dim=8)
+    z = backend.asarray(image_run.fixed_noise(6, 8, seed=0))
+    before = {k: numpy.array(v, copy=True) for k, v in G.state_dict().items()}
+    rng = backend.get_rng_state()
+    x_train = image_run.draw(G, z, mode="train")
+    x_eval = image_run.draw(G, z, mode="eval")
+    for k, v in G.state_dict().items():                   # running statistics put back
+        assert numpy.array_equal(v, before[k]), k
+    assert numpy.array_equal(backend.get_rng_state()["keys"], rng["keys"])
+    assert backend.get_rng_state()["pos"] == rng["pos"]   # no draws from backend.rng()
+    assert all(m.training for m in G.modules())           # modes put back
+    assert x_train.shape == x_eval.shape == (6, 1, 28, 28)
+    assert not numpy.allclose(x_train, x_eval)            # batch vs running statistics
+
+
+def test_fixed_noise_is_fixed_and_independent_of_backend_rng():
+    backend.manual_seed(1)
+    a = image_run.fixed_noise(4, 5, seed=7)
+    backend.manual_seed(2)
+    b = image_run.fixed_noise(4, 5, seed=7)
+    assert numpy.array_equal(a, b) and a.dtype == numpy.float32
+
+
+def test_conditional_grid_rows_are_classes_and_columns_share_z():
+    args = image_run.make_parser("", iters=1, sample_every=1).parse_args(["--grid-size", "10"])
+    run = image_run.ImageRun(args, conditional=True)
+    z, c = run.grid_inputs()
+    assert z.shape == (100, 100) and c.shape == (100, 10)
+    assert list(c.argmax(axis=1)[::10]) == list(range(10))      # row i: digit i
+    assert numpy.array_equal(z[3], z[13])                        # column 3: one z
+
+
+def test_onehot():
+    y = image_run.onehot([2, 0], 3)
+    assert y.tolist() == [[0, 0, 1], [1, 0, 0]] and y.dtype == numpy.float32
+
+
+# ------------------------------------------------------------ score_digits
+@pytest.fixture(scope="module")
+def score_digits():
+    return load_demo("score_digits")
+
+
+def test_softmax_cross_entropy_gradient(score_digits):
+    rs = numpy.random.RandomState(0)
+    s = rs.randn(5, 10)
+    y = rs.randint(0, 10, 5)
+    loss = score_digits.SoftmaxCrossEntropy()
+    loss.forward(s, y)
+    grad = loss.backward()
+    numeric = numpy.zeros_like(s)
+    for idx in numpy.ndindex(*s.shape):
+        for sign in (1, -1):
+            t = s.copy()
+            t[idx] += sign * 1e-6
+            numeric[idx] += sign * loss.forward(t, y) / 2e-6
+    assert numpy.allclose(grad, numeric, atol=1e-6)
+
+
+def test_score_histogram_confidence_and_accuracy(score_digits, capsys):
+    probs = numpy.full((4, 10), 0.01)
+    probs[[0, 1, 2, 3], [3, 3, 5, 7]] = 0.91
+    result = score_digits.score(probs, labels=[3, 4, 5, 7])
+    assert result["histogram"][3] == 0.5 and result["histogram"][5] == 0.25
+    assert result["confidence"] == pytest.approx(0.91)
+    assert result["accuracy"] == 0.75
+    assert "classified as the requested class: 75.0%" in capsys.readouterr().out
+
+
+def test_score_digits_refuses_wrong_shapes(score_digits, tmp_path):
+    numpy.save(tmp_path / "x.npy", numpy.zeros((3, 1, 32, 32), numpy.float32))
+    with pytest.raises(SystemExit, match="28, 28"):
+        score_digits.load_samples(tmp_path / "x.npy")
+    numpy.save(tmp_path / "y.npy", numpy.full((3, 1, 28, 28), 5.0, numpy.float32))
+    with pytest.raises(SystemExit, match="-1, 1"):
+        score_digits.load_samples(tmp_path / "y.npy")
+
+
+def test_classifier_learns(score_digits):
+    """Two easily told-apart 'classes' (bright top half / bright bottom half)."""
+    backend.manual_seed(0)
+    model = score_digits.classifier()
+    from scratchgan import optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = score_digits.SoftmaxCrossEntropy()
+    x = -numpy.ones((32, 1, 28, 28), numpy.float32)
+    y = numpy.arange(32) % 2
+    x[y == 0, :, :14] = 1
+    x[y == 1, :, 14:] = 1
+    for _ in range(15):
+        opt.zero_grad()
+        loss_fn.forward(model.forward(x), y)
+        model.backward(loss_fn.backward())
+        opt.step()
+    assert (score_digits.predict(model, x).argmax(axis=1) == y).all()
