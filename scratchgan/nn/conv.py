@@ -18,13 +18,11 @@ col2im", so the two layers use the same two helpers with the roles swapped:
 See ``im2col.py`` for the column layout: one row per pixel, ordered
 (h, w, n) ("HWNC").  Outputs and input gradients are NCHW in shape and HWNC in
 memory (free views of the GEMM results); every layer accepts any memory
-layout, and the HWNC one for free.  Where col2im follows a product, the
-product is computed blocked by kernel offset (a batched matmul with the
-kernel split as W3 (kh*kw, ., .)) so that col2im's strided adds move
-contiguous blocks; it is the same product, just stored differently.
+layout, and the HWNC one for free.
 """
 from .module import Module, Parameter, ShapeError
 from . import init
+from .gemm import at_b
 from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
 
 
@@ -143,12 +141,11 @@ class Conv2d(_ConvBase):
         OC, C = self.out_channels, self.in_channels
         kh, kw = self.kernel_size
         dy2 = to_rows(dy)                               # (OH*OW*N, OC), free if HWNC
-        self.weight.grad += (dy2.T @ cols).reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
+        dW2 = at_b(dy2, cols)                           # dy2^T cols, (OC, K)
+        self.weight.grad += dW2.reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
         if self.bias is not None:
             self.bias.grad += dy2.sum(axis=0)
-        # dcols = dy2 @ W2, computed blocked by kernel offset: W3[i*kw + j] = W[:, :, i, j]
-        W3 = W2.reshape(OC, kh * kw, C).transpose(1, 0, 2)         # (kh*kw, OC, C), a view
-        dcols = dy2 @ W3                                           # (kh*kw, OH*OW*N, C)
+        dcols = dy2 @ W2                                           # (OH*OW*N, K)
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
 
 
@@ -236,9 +233,8 @@ class ConvTranspose2d(_ConvBase):
         kh, kw = self.kernel_size
         OC = self.out_channels
         x2 = to_rows(x)                                  # (H*W*N, C), free if HWNC
-        # W3[i*kw + j] = W[:, :, i, j]: the kernel split by offset, (kh*kw, C, OC)
-        W3 = self.weight.data.transpose(2, 3, 0, 1).reshape(kh * kw, C, OC)
-        cols = x2 @ W3                                   # (kh*kw, H*W*N, OC), blocked
+        W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
+        cols = x2 @ W2                                   # (H*W*N, kh*kw*OC)
         y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
         if self.bias is not None:
             y += self.bias.data.reshape(1, OC, 1, 1)
@@ -256,7 +252,8 @@ class ConvTranspose2d(_ConvBase):
         OC = self.out_channels
         dcols = im2col(dy, kh, kw, self.stride, self.padding)      # (H*W*N, kh*kw*OC)
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
-        self.weight.grad += (x2.T @ dcols).reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
+        dW2 = at_b(x2, dcols)                           # x2^T dcols, (C, kh*kw*OC)
+        self.weight.grad += dW2.reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=(0, 2, 3))
         return from_rows(dcols @ W2.T, N, H, W)                    # (N, C, H, W)

@@ -33,18 +33,12 @@ Why this layout:
   gradient with that memory layout becomes (OH*OW*N, OC) by a free reshape,
   and the next im2col's padded copy is a contiguous block copy.
 * col2im adds, for each kernel offset (i, j), an (OH, OW, N, C) block into the
-  strided sub-grid ``xpad[i::sh, j::sw]``.  With the spatial axes outermost,
-  every step of that strided add moves N*C contiguous numbers (4096 for a
-  batch of 64 with 64 channels) instead of C: measured 3-4x faster in NumPy
-  than channels-last NHWC, whose inner runs are only C long.
+  strided sub-grid ``xpad[i::sh, j::sw]``, moving runs of C contiguous numbers.
 * The im2col copy moves runs of C contiguous numbers (not of kw = 3 or 4).
 
-col2im accepts ``cols`` in im2col's (OH*OW*N, kh*kw*C) layout, or "blocked"
-as (kh*kw, OH*OW*N, C): one contiguous (OH, OW, N, C) block per kernel offset.
-The layers produce the blocked form directly, with one batched matrix product
-``dy2 @ W3`` where W3 (kh*kw, OC, C) is the kernel split by offset; it costs
-the same as the single GEMM and makes both sides of every strided add
-contiguous.
+Every product is *one* large GEMM.  (Splitting it by kernel offset into a
+batched product, to make col2im's blocks contiguous, was measured 3-4x slower
+in NumPy: its batched matmul does not reach BLAS speed.)
 
 The price is that the kernel must be reordered to match the column order: a
 small copy of the weights, never of the activations.  Everything runs
@@ -130,8 +124,7 @@ def im2col(x, kh, kw, stride, padding):
 def col2im(cols, x_shape, kh, kw, stride, padding):
     """The adjoint of ``im2col``: scatter-add rows back to an NCHW array.
 
-    cols:    (OH*OW*N, kh*kw*C) in ``im2col``'s layout, or blocked by kernel
-             offset as (kh*kw, OH*OW*N, C) (faster: contiguous blocks)
+    cols:    (OH*OW*N, kh*kw*C) in ``im2col``'s layout
     x_shape: (N, C, H, W), the shape of the array ``im2col`` was applied to
     returns  dx (N, C, H, W) with
 
@@ -151,20 +144,14 @@ def col2im(cols, x_shape, kh, kw, stride, padding):
     OH = conv_output_size(H, kh, sh, ph)
     OW = conv_output_size(W, kw, sw, pw)
     P = OH * OW * N
-    if tuple(cols.shape) == (P, kh * kw * C):
-        blocks = cols.reshape(OH, OW, N, kh, kw, C)
-        block = lambda i, j: blocks[:, :, :, i, j, :]
-    elif tuple(cols.shape) == (kh * kw, P, C):
-        blocks = cols.reshape(kh, kw, OH, OW, N, C)
-        block = lambda i, j: blocks[i, j]
-    else:
-        raise ValueError(f"col2im: expected cols of shape {(P, kh * kw * C)} or "
-                         f"{(kh * kw, P, C)} for x_shape {(N, C, H, W)}, kernel "
-                         f"{kh}x{kw}, stride ({sh}, {sw}), padding ({ph}, {pw}); "
-                         f"got {tuple(cols.shape)}")
+    if tuple(cols.shape) != (P, kh * kw * C):
+        raise ValueError(f"col2im: expected cols of shape {(P, kh * kw * C)} for "
+                         f"x_shape {(N, C, H, W)}, kernel {kh}x{kw}, stride ({sh}, {sw}), "
+                         f"padding ({ph}, {pw}); got {tuple(cols.shape)}")
+    blocks = cols.reshape(OH, OW, N, kh, kw, C)
     xp = backend.get_array_module(cols)
     dxpad = xp.zeros((H + 2 * ph, W + 2 * pw, N, C), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            dxpad[i:i + sh * OH:sh, j:j + sw * OW:sw] += block(i, j)
+            dxpad[i:i + sh * OH:sh, j:j + sw * OW:sw] += blocks[:, :, :, i, j, :]
     return dxpad[ph:ph + H, pw:pw + W].transpose(2, 3, 0, 1)

@@ -1,4 +1,5 @@
 """Linear: the affine map y = x W^T + b."""
+from .gemm import at_b
 from .module import Module, Parameter, ShapeError
 from . import init
 
@@ -43,7 +44,7 @@ class Linear(Module):
         if dy.shape != (x.shape[0], self.out_features):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{(x.shape[0], self.out_features)}, got {tuple(dy.shape)}")
-        self.weight.grad += dy.T @ x
+        self.weight.grad += at_b(dy, x)          # dy^T x (see gemm.py for the order)
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=0)
         return dy @ self.weight.data

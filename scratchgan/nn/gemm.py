@@ -1,0 +1,17 @@
+"""The one matrix product every weight gradient needs: A^T B.
+
+Linear's dW = dy^T x and the convolutions' dW2 = dy2^T cols are all "A^T B"
+with A, B sharing their long first axis (the batch, or every pixel of it).
+Mathematically (A^T B) = (B^T A)^T; numerically the two orders give the same
+numbers, but not the same speed: OpenBLAS (NumPy's usual BLAS) is much slower
+when the result has fewer rows than columns, e.g. 326 ms vs 11 ms for a
+16x64 result over 12,544 pixels, measured on the 2-core test machine.  So we
+always compute the taller of the two and return a transposed view.
+"""
+
+
+def at_b(a, b):
+    """A^T B for A (K, M) and B (K, N), computed as the tall product."""
+    if a.shape[1] >= b.shape[1]:
+        return a.T @ b
+    return (b.T @ a).T
