@@ -249,3 +249,21 @@ def test_public_names():
     for name in ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LeakyReLU",
                  "ReLU", "Sigmoid", "Tanh", "ELU", "SELU", "Dropout", "Flatten", "Reshape", "Sequential"]:
         assert hasattr(nn, name), name
+
+
+def test_sequential_can_skip_the_input_gradient(xp):
+    """D's own step needs only D's parameter gradients: the first layer skips dx."""
+    for first in (nn.Linear(4, 3), nn.Conv2d(1, 3, 2)):
+        net = nn.Sequential(first, nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(3 if isinstance(first, nn.Linear) else 27, 1))
+        x = xp.asarray(np.random.RandomState(0).standard_normal((2, 4) if isinstance(first, nn.Linear) else (2, 1, 4, 4)),
+                       dtype=xp.float32)
+        g = xp.ones((2, 1), dtype=xp.float32)
+        net.forward(x)
+        dx = net.backward(g)
+        full = [backend.to_host(p.grad).copy() for p in net.parameters()]
+        net.zero_grad()
+        net.forward(x)
+        assert net.backward(g, input_grad=False) is None
+        for a, p in zip(full, net.parameters()):
+            np.testing.assert_array_equal(a, backend.to_host(p.grad))
+        assert dx.shape == x.shape

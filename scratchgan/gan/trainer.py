@@ -42,6 +42,7 @@ import sys
 
 from .. import backend
 from ..nn.activation import sigmoid
+from ..nn.module import Sequential
 from .diagnostics import (FailureMonitor, History, TrainingDiverged, copy_state,
                           format_line, is_finite, spread)
 from .losses import DiscriminatorTargets, bce, generator_loss
@@ -218,6 +219,14 @@ class GANTrainer:
             x = x + x.dtype.type(sigma) * backend.randn(*x.shape, dtype=x.dtype)
         return self.D.forward(x) if c is None else self.D.forward(x, c)
 
+    def _backward_D_only(self, grad):
+        """D.backward for D's own step: only D's parameter gradients are needed,
+        so a Sequential D may skip its first layer's input gradient."""
+        if isinstance(self.D, Sequential):
+            self.D.backward(grad, input_grad=False)
+        else:
+            self.D.backward(grad)
+
     def _prob(self, out):
         return sigmoid(out) if self.logits else out
 
@@ -246,17 +255,17 @@ class GANTrainer:
         out_real = self._D(x, c)
         t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
         loss_real = self.criterion.forward(out_real, t_real)
-        self.D.backward(self.criterion.backward())
+        self._backward_D_only(self.criterion.backward())
 
         out_fake = self._D(x_fake, c_fake)
         loss_fake = self.criterion.forward(out_fake, t_fake)
-        self.D.backward(self.criterion.backward())
+        self._backward_D_only(self.criterion.backward())
         d_loss = loss_real + loss_fake
 
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
             out_wrong = self._D(x, self.mismatch(c))
             loss_wrong = self.criterion.forward(out_wrong, t_fake)
-            self.D.backward(self.criterion.backward() * out_wrong.dtype.type(self.mismatch_weight))
+            self._backward_D_only(self.criterion.backward() * out_wrong.dtype.type(self.mismatch_weight))
             d_loss = d_loss + self.mismatch_weight * loss_wrong
 
         stats = {"d_loss": d_loss, "d_grad_norm": grad_norm(self.opt_D)}

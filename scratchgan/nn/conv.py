@@ -132,7 +132,10 @@ class Conv2d(_ConvBase):
         self._cache = (tuple(x.shape), cols, W2)
         return from_rows(y2, N, OH, OW)                              # a view, no copy
 
-    def backward(self, dy):
+    skips_input_grad = True     # backward(dy, input_grad=False) is supported
+
+    def backward(self, dy, input_grad=True):
+        """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
         x_shape, cols, W2 = self._need_cache(self._cache)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
@@ -145,6 +148,8 @@ class Conv2d(_ConvBase):
         self.weight.grad += dW2.reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
         if self.bias is not None:
             self.bias.grad += dy2.sum(axis=0)
+        if not input_grad:
+            return None
         dcols = dy2 @ W2                                           # (OH*OW*N, K)
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
 

@@ -39,7 +39,10 @@ class Linear(Module):
             y += self.bias.data
         return y
 
-    def backward(self, dy):
+    skips_input_grad = True     # backward(dy, input_grad=False) is supported
+
+    def backward(self, dy, input_grad=True):
+        """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
         x = self._need_cache(self._x)
         if dy.shape != (x.shape[0], self.out_features):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
@@ -47,7 +50,7 @@ class Linear(Module):
         self.weight.grad += at_b(dy, x)          # dy^T x (see gemm.py for the order)
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=0)
-        return dy @ self.weight.data
+        return dy @ self.weight.data if input_grad else None
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

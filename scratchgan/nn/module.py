@@ -246,8 +246,18 @@ class Sequential(Module):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad=True):
+        """Back-propagate through every layer, last to first.
+
+        ``input_grad=False`` says the caller does not need dL/dx (D's own step:
+        the data needs no gradient), so a first layer that can (Linear,
+        Conv2d) skips that product, as PyTorch skips gradients nobody asked for.
+        Returns dL/dx, or None when it was skipped.
+        """
+        first = self.layers[0] if self.layers else None
         for layer in reversed(self.layers):
+            if layer is first and not input_grad and getattr(layer, "skips_input_grad", False):
+                return layer.backward(grad_out, input_grad=False)
             grad_out = layer.backward(grad_out)
         return grad_out
 
