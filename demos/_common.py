@@ -8,6 +8,11 @@ import os
 import sys
 import time
 
+# These networks are tiny: multi-threaded BLAS only adds overhead, and on a busy
+# machine its spinning threads slow a run down tenfold.  Must precede numpy's import.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 try:
     import scratchgan                                     # installed (pip install -e .)
 except ImportError:                                       # run from a source checkout
