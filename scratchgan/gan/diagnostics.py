@@ -206,7 +206,7 @@ class FailureMonitor:
         self._collapsed = collapsed
 
         for category, message in issued:
-            warnings.warn(message, category, stacklevel=3)
+            warnings.warn(message, category, stacklevel=4)
             self.messages.append(message)
         return [m for _, m in issued]
 

@@ -95,7 +95,8 @@ from .diagnostics import COLUMNS, History
 
 #: Flags that shape training: a checkpoint made with other values is refused.
 CONFIG_KEYS = ("dataset", "batch_size", "lr", "beta1", "beta2", "k", "latent_dim",
-               "seed", "mismatched_labels")
+               "seed", "mismatched_labels", "instance_noise", "noise_decay_iters",
+               "real_label")
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -378,14 +379,17 @@ class ImageRun:
         if len(trainer.history):
             plot_history(trainer.history, out / "losses.png")
         trainer.to_csv(out / "history.csv")
+        written = ["final_grid.png"] + (["progress.gif"] if frames else []) + (
+            ["losses.png"] if len(trainer.history) else []) + ["history.csv", CHECKPOINT]
         if a.num_samples > 0:
             images, labels = self.draw_samples(trainer, a.num_samples)
             numpy.save(out / "samples.npy", images)
+            written.append("samples.npy")
             if labels is not None:
                 numpy.save(out / "labels.npy", labels.astype(numpy.int64))
-        print(f"{self.name}: {trainer.iteration} iterations; wrote {out}/final_grid.png, "
-              f"progress.gif, losses.png, history.csv, samples.npy"
-              + (", labels.npy" if self.conditional else "") + f", {CHECKPOINT}")
+                written.append("labels.npy")
+        print(f"{self.name}: {trainer.iteration} iterations; wrote {', '.join(written)} "
+              f"to {out}")
 
     # -- training ---------------------------------------------------------------
     def fit(self, trainer, arch):
@@ -403,10 +407,13 @@ class ImageRun:
         else:
             print(f"{self.name}: resumed from {self.checkpoint_path()} at iteration {start}")
 
+        saved = []
+
         def every_log_point(trainer, row):
             if trainer.iteration % a.sample_every == 0:
                 self.save_grid(trainer, self.grid_path(trainer.iteration), z, c)
                 self.save(trainer, arch)
+                saved.append(trainer.iteration)
 
         log_every = math.gcd(a.sample_every, 100)     # checkpoints fall on log points
         if total > start:
@@ -415,7 +422,7 @@ class ImageRun:
         elif a.resume:
             print(f"{self.name}: the checkpoint is at iteration {start} >= {total}: "
                   "nothing to train")
-        if trainer.iteration % a.sample_every != 0 or trainer.iteration == 0:
-            self.save(trainer, arch)
+        if not saved or saved[-1] != trainer.iteration:
+            self.save(trainer, arch)                 # the final state, if not saved just now
         self.finish(trainer, arch)
         return trainer

@@ -366,7 +366,12 @@ class GANTrainer:
 
     def _diverged(self, iteration, network, value):
         restored = self.restore()
-        raise TrainingDiverged(iteration, network, restored, value)
+        hint = (f"lower the learning rates (now lr_G={getattr(self.opt_G, 'lr', '?')}, "
+                f"lr_D={getattr(self.opt_D, 'lr', '?')}), e.g. halve them; with Adam try "
+                f"beta1 = 0.5")
+        if not self.logits:
+            hint += "; or let D output logits (d_output='logits', BCEWithLogitsLoss)"
+        raise TrainingDiverged(iteration, network, restored, value, hint=hint)
 
     # ---------------------------------------------------------- the loop
     def train(self, iters, log_every=100, print_every=1000, callback=None, progress=True):
