@@ -1,0 +1,107 @@
+"""Pictures: every function writes a readable file, headless."""
+import numpy
+import pytest
+
+from scratchgan import backend, nn, optim, viz
+from scratchgan.data.toy import normal_1d, ring_of_gaussians
+from scratchgan.gan import GANTrainer, normal_noise
+from scratchgan.metrics import normal_pdf
+
+PNG, GIF = b"\x89PNG", b"GIF8"
+
+
+def magic(path, n=4):
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def trainer(dim):
+    backend.set_backend("numpy")
+    backend.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, dim))
+    D = nn.Sequential(nn.Linear(dim, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1), nn.Sigmoid())
+    t = GANTrainer(G, D, optim.Adam(G.parameters()), optim.Adam(D.parameters()),
+                   normal_1d if dim == 1 else ring_of_gaussians, normal_noise(2), batch_size=16)
+    t.train(20, log_every=5, progress=False)
+    return t
+
+
+def test_plot_history(tmp_path):
+    t = trainer(1)
+    path = viz.plot_history(t.history, tmp_path / "curves.png")
+    assert magic(path) == PNG
+
+
+def test_1d_snapshot_plot_strip_and_gif(tmp_path):
+    t = trainer(1)
+    real = normal_1d(500)
+    snap = viz.snapshot_1d(t, real, -1, 9, n=300, points=50)
+    assert snap["x"].shape == snap["D"].shape == (50,) and snap["fake"].shape == (300,)
+    assert ((0 <= snap["D"]) & (snap["D"] <= 1)).all()
+    p_data = lambda x: normal_pdf(x, 4.0, 1.25)       # noqa: E731
+    assert magic(viz.plot_1d(snap, tmp_path / "final.png", p_data=p_data)) == PNG
+    assert magic(viz.save_strip([snap, snap, snap], viz.draw_1d, tmp_path / "strip.png",
+                                ncols=2, p_data=p_data, suptitle="t")) == PNG
+    assert magic(viz.save_snapshot_gif([snap, snap], viz.draw_1d, tmp_path / "a.gif")) == GIF
+
+
+def test_2d_snapshot_with_and_without_heat_map(tmp_path):
+    t = trainer(2)
+    real = ring_of_gaussians(200)
+    snap = viz.snapshot_2d(t, real, (-1.5, 1.5), (-1.5, 1.5), n=100, resolution=20)
+    assert snap["D"].shape == (20, 20) and snap["fake"].shape == (100, 2)
+    assert magic(viz.plot_2d(snap, tmp_path / "final.png")) == PNG
+    bare = viz.snapshot_2d(t, real, (-1.5, 1.5), (-1.5, 1.5), n=100, heatmap=False)
+    assert bare["D"] is None
+    assert magic(viz.save_strip([snap, bare], viz.draw_2d, tmp_path / "strip.png")) == PNG
+
+
+def test_snapshots_leave_the_networks_in_training_mode():
+    t = trainer(1)
+    t.D.layers.insert(1, nn.Dropout(0.5))       # eval mode must switch dropout off
+    x = numpy.linspace(0, 8, 64)[:, None]
+    a, b = t.discriminate(x), t.discriminate(x)
+    numpy.testing.assert_array_equal(a, b)
+    assert t.D.training and all(m.training for m in t.D.modules())
+
+
+def test_make_grid_layout_and_range():
+    images = -numpy.ones((5, 1, 3, 3), dtype=numpy.float32)     # black in [-1, 1]
+    images[1] = 1.0                                             # one white image
+    grid = viz.make_grid(images, nrow=3, padding=1)
+    assert grid.shape == (2 * 4 + 1, 3 * 4 + 1, 1)
+    assert grid[1:4, 1:4].max() == 0.0                          # image 0: black
+    assert grid[1:4, 5:8].min() == 1.0                          # image 1: white
+    assert grid[0].min() == 1.0                                 # padding: white
+    assert grid[5:8, 9:12].min() == 1.0                         # the empty 6th cell
+
+
+def test_save_image_grid(tmp_path):
+    images = numpy.random.RandomState(0).uniform(-1, 1, (16, 1, 28, 28))
+    grid = viz.save_image_grid(images, tmp_path / "grid.png", nrow=4, title="samples")
+    assert grid.shape == (4 * 30 + 2, 4 * 30 + 2, 1)
+    assert magic(tmp_path / "grid.png") == PNG
+    rgb = viz.save_image_grid(images.repeat(3, axis=1), tmp_path / "rgb.png", nrow=8)
+    assert rgb.shape[2] == 3
+
+
+def test_save_gif_from_arrays_and_pngs(tmp_path):
+    frames = [numpy.full((10, 12), v, dtype=numpy.float64) for v in (0.0, 0.5, 1.0)]
+    assert magic(viz.save_gif(frames, tmp_path / "a.gif")) == GIF
+    pngs = []
+    for i in range(2):
+        images = numpy.full((4, 1, 5, 5), -1.0 + i)
+        viz.save_image_grid(images, tmp_path / f"{i}.png", nrow=2)
+        pngs.append(tmp_path / f"{i}.png")
+    path = viz.save_gif([str(p) for p in pngs], tmp_path / "b.gif", fps=4)
+    from PIL import Image
+    with Image.open(path) as im:
+        assert im.n_frames == 2
+    with pytest.raises(ValueError):
+        viz.save_gif([], tmp_path / "c.gif")
+
+
+def test_plot_series(tmp_path):
+    path = viz.plot_series({"a": ([1, 2, 3], [1e-3, 1e-2, 1e-1]), "b": ([1, 2, 3], [1, 1, 1])},
+                           tmp_path / "s.png", title="t", ylabel="y", log_y=True)
+    assert magic(path) == PNG
