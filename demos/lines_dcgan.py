@@ -47,8 +47,15 @@ def line_report(samples):
 
 
 def main(argv=None):
-    args = image_run.make_parser(__doc__, iters=600, sample_every=100,
-                                 data=False).parse_args(argv)
+    parser = image_run.make_parser(__doc__, iters=600, sample_every=100, data=False)
+    parser.add_argument("--instance-noise", type=float, default=0.0,
+                        help="instance noise: std of Gaussian noise added to D's inputs, "
+                             "decaying linearly to 0 (default: 0)")
+    parser.add_argument("--noise-decay-iters", type=int, default=400,
+                        help="iterations over which the instance noise decays (default: 400)")
+    parser.add_argument("--real-label", type=float, default=1.0,
+                        help="D's target for real images; 0.9 is one-sided label smoothing")
+    args = parser.parse_args(argv)
     run = image_run.ImageRun(args, name="lines_dcgan")             # device and seed first
 
     G, D = models.dcgan32(latent_dim=args.latent_dim)
@@ -57,7 +64,9 @@ def main(argv=None):
     trainer = GANTrainer(G, D, opt_G, opt_D,
                          sample_data=vertical_lines_sampler(size=32),  # fresh lines, on the device
                          sample_noise=normal_noise(args.latent_dim),   # z ~ N(0, I)
-                         k=args.k, batch_size=args.batch_size, g_loss="non_saturating")
+                         k=args.k, batch_size=args.batch_size, g_loss="non_saturating",
+                         instance_noise=args.instance_noise,
+                         instance_noise_anneal=args.noise_decay_iters, real_label=args.real_label)
     run.fit(trainer, arch=f"dcgan32(latent_dim={args.latent_dim})")
     if args.num_samples:
         line_report(numpy.load(run.out / "samples.npy"))

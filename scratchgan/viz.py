@@ -35,10 +35,15 @@ REAL_COLOUR, FAKE_COLOUR = "tab:blue", "tab:orange"
 D_COLOUR, DSTAR_COLOUR = "tab:green", "black"
 
 
-def _figure(width, height):
+def figure(width, height):
+    """A headless figure (Agg canvas, constrained layout): ``fig.subplots(...)``,
+    draw, then ``fig.savefig(path)``."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+_figure = figure
 
 
 def _save(fig, path, dpi=100):
