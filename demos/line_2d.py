@@ -47,7 +47,8 @@ samples = finish(trainer, args, t0)
 off = numpy.abs(samples[:, 1] - samples[:, 0]) / numpy.sqrt(2)
 t = samples.sum(axis=1) / 2
 ks = ks_distance(t, lambda u: numpy.clip((u + 1) / 2, 0, 1))     # against U(-1, 1)
-print(f"distance to the line: mean {off.mean():.4f}, 95th percentile {numpy.percentile(off, 95):.4f}; "
+print(f"distance to the line: mean {off.mean():.4f}, "
+      f"95th percentile {numpy.percentile(off, 95):.4f}; "
       f"KS of the position along the line vs U(-1, 1): {ks:.4f}")
 
 out = lambda name: os.path.join(args.out, name)  # noqa: E731

@@ -107,7 +107,8 @@ ax[2].set(xlabel="iteration (log scale)", ylabel="mean D(G(z))", title="Does G f
           ylim=(-0.02, 1.02))
 ax[1].legend()
 ax[2].legend()
-fig.suptitle("The minimax G loss saturates when D rejects G's samples; the non-saturating one does not")
+fig.suptitle("The minimax G loss saturates when D rejects G's samples; "
+             "the non-saturating one does not")
 fig.savefig(out("saturation.png"))
 
 # p_data, p_g and D early (iteration 50) and at the end, for both losses

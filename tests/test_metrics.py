@@ -11,7 +11,8 @@ from scratchgan.metrics import (gaussian_kde, ks_distance, mode_stats, normal_cd
 def test_normal_cdf_and_pdf():
     assert normal_cdf(numpy.array([0.0]))[0] == pytest.approx(0.5)
     assert normal_cdf(numpy.array([5.25]), 4.0, 1.25)[0] == pytest.approx(0.8413447, abs=1e-7)
-    assert normal_pdf(numpy.array([4.0]), 4.0, 2.0)[0] == pytest.approx(1 / (2 * math.sqrt(2 * math.pi)))
+    expected = 1 / (2 * math.sqrt(2 * math.pi))
+    assert normal_pdf(numpy.array([4.0]), 4.0, 2.0)[0] == pytest.approx(expected)
 
 
 def test_ks_one_sample_exact_small_case():

@@ -106,7 +106,7 @@ class MinibatchStdDev(Module):
                         + x.dtype.type(self.eps))
         s = sigma.mean()
         self._cache = (centred, sigma)
-        extra = xp.full((n, 1) + x.shape[2:], s, dtype=x.dtype)
+        extra = xp.zeros((n, 1) + x.shape[2:], dtype=x.dtype) + s   # s stays on the device
         return xp.concatenate([x, extra], axis=1)
 
     def backward(self, dy):

@@ -265,7 +265,8 @@ class GANTrainer:
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
             out_wrong = self._D(x, self.mismatch(c))
             loss_wrong = self.criterion.forward(out_wrong, t_fake)
-            self._backward_D_only(self.criterion.backward() * out_wrong.dtype.type(self.mismatch_weight))
+            w = out_wrong.dtype.type(self.mismatch_weight)
+            self._backward_D_only(self.criterion.backward() * w)
             d_loss = d_loss + self.mismatch_weight * loss_wrong
 
         stats = {"d_loss": d_loss, "d_grad_norm": grad_norm(self.opt_D)}
