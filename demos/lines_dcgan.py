@@ -17,7 +17,7 @@ iterations (accuracy 100%); G then learns slowly from a confident D and after
 while (Sonderby et al. 2017) lets G first find the lines; --instance-noise 0
 shows the difference.
 
-    python demos/lines_dcgan.py                  # 1,500 iterations (about 6 min on one CPU core)
+    python demos/lines_dcgan.py                  # 1,500 iterations (about 7 min on one CPU core)
     python demos/lines_dcgan.py --device gpu --iters 5000
 
 Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,

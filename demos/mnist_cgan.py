@@ -16,7 +16,7 @@ drops it.
     --arch conv  models.cgan_dcgan28: the DCGAN bodies, y as 10 constant planes in D
     BCE, non-saturating G loss, Adam(lr=2e-4, betas=(0.5, 0.999)), m = 64, k = 1
 
-    python demos/mnist_cgan.py                   # 10,000 iterations (about 10 min on one CPU core)
+    python demos/mnist_cgan.py                   # 10,000 iterations (about 9 min on one CPU core)
     python demos/mnist_cgan.py --arch conv --device gpu --epochs 20
 
 The grids are 10x10: row i asks for digit i, column j uses the same z in every

@@ -8,7 +8,7 @@ transposed convolutions in G, BatchNorm, no pooling, no fully connected hidden l
     Weights N(0, 0.02); BCE, non-saturating G loss, Adam(lr=2e-4, betas=(0.5, 0.999)),
     m = 64, k = 1
 
-    python demos/mnist_dcgan.py                  # 2,000 iterations (about 10 min on one CPU core)
+    python demos/mnist_dcgan.py                  # 3,000 iterations (about 10 min on one CPU core)
     python demos/mnist_dcgan.py --device gpu --epochs 20
     python demos/mnist_dcgan.py --resume         # continue an interrupted run
 
@@ -22,7 +22,7 @@ from scratchgan.gan import GANTrainer, image_run, normal_noise
 
 
 def main(argv=None):
-    args = image_run.make_parser(__doc__, iters=2000, sample_every=200).parse_args(argv)
+    args = image_run.make_parser(__doc__, iters=3000, sample_every=200).parse_args(argv)
     run = image_run.ImageRun(args, name=f"{args.dataset}_dcgan")  # device and seed first
     images, _ = run.load_data()                                   # moved to the device once
 

@@ -5,7 +5,7 @@ and trained as PyTorch-GAN's ``gan.py``.
     D: 784 -> 512 -> 256 -> 1, sigmoid                      (LeakyReLU 0.2)
     BCE, non-saturating G loss, Adam(lr=2e-4, betas=(0.5, 0.999)), m = 64, k = 1
 
-    python demos/mnist_mlp.py                    # 10,000 iterations (about 8 min on one CPU core)
+    python demos/mnist_mlp.py                    # 20,000 iterations (about 10 min on one CPU core)
     python demos/mnist_mlp.py --dataset fashion --device gpu --epochs 30
     python demos/mnist_mlp.py --resume           # continue an interrupted run
 
@@ -20,7 +20,7 @@ from scratchgan.gan import GANTrainer, image_run, normal_noise
 
 
 def main(argv=None):
-    args = image_run.make_parser(__doc__, iters=10000, sample_every=500).parse_args(argv)
+    args = image_run.make_parser(__doc__, iters=20000, sample_every=1000).parse_args(argv)
     run = image_run.ImageRun(args, name=f"{args.dataset}_mlp")   # device and seed first
     images, _ = run.load_data()                                   # moved to the device once
 
