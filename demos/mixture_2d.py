@@ -24,7 +24,7 @@ from scratchgan.data.toy import grid_centres, grid_of_gaussians, ring_centres, r
 from scratchgan.gan import GANTrainer, MinibatchStdDev, Pack, normal_noise
 from scratchgan.metrics import mode_stats
 
-p = parser(__doc__.splitlines()[0], iters=20000, batch_size=128, lr=2e-3)
+p = parser(__doc__.splitlines()[0], iters=15000, batch_size=256, lr=2e-3)
 p.add_argument("--data", choices=("ring", "grid"), default="ring")
 p.add_argument("--remedy", choices=("mbstd", "pack", "fm", "none"), default="mbstd")
 p.add_argument("--pack", type=int, default=4, help="samples per pack for --remedy pack")

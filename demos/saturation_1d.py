@@ -27,7 +27,7 @@ import numpy
 
 from _common import finish, linear_decay, mlp, parser, setup
 
-from scratchgan import nn, optim, viz
+from scratchgan import backend, nn, optim, viz
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.metrics import ks_distance, normal_cdf, normal_pdf
@@ -62,7 +62,7 @@ for g_loss in ("minimax", "non_saturating"):
     trainer = GANTrainer(G, D, opt_G, opt_D, data, noise, k=args.k,
                          batch_size=args.batch_size, g_loss=g_loss, monitor=None)
     print(f"--- G loss: {g_loss}")
-    setup(args)                                  # same seed: the same minibatches for both
+    backend.manual_seed(args.seed)               # same seed: the same minibatches for both
     decay = linear_decay([opt_G, opt_D], args.iters)
 
     def callback(trainer, row, g_loss=g_loss):
