@@ -267,3 +267,20 @@ def test_sequential_can_skip_the_input_gradient(xp):
         for a, p in zip(full, net.parameters()):
             np.testing.assert_array_equal(a, backend.to_host(p.grad))
         assert dx.shape == x.shape
+
+
+def test_frozen_parameters_get_no_gradient_but_input_gradient_flows(xp):
+    """requires_grad_(False), as in PyTorch: dx is unchanged, p.grad stays zero."""
+    net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.LeakyReLU(0.2),
+                        nn.Flatten(), nn.Linear(2 * 4 * 4, 1))
+    x = xp.asarray(np.random.RandomState(0).standard_normal((3, 1, 4, 4)), dtype=xp.float32)
+    g = xp.ones((3, 1), dtype=xp.float32)
+    net.forward(x)
+    dx = backend.to_host(net.backward(g))
+    net.zero_grad()
+    net.requires_grad_(False)
+    net.forward(x)
+    np.testing.assert_array_equal(backend.to_host(net.backward(g)), dx)
+    assert all(float(abs(p.grad).sum()) == 0 for p in net.parameters())
+    net.requires_grad_(True)
+    assert all(p.requires_grad for p in net.parameters())

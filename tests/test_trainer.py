@@ -80,8 +80,8 @@ def test_step_order_is_d_then_g():
 
 
 def test_d_step_gradient_is_exactly_bce_real_plus_fake():
-    """D's update uses grad of BCE(D(x),1) + BCE(D(G(z)),0) only: the D-gradients
-    left over from the G step are discarded."""
+    """D's update uses grad of BCE(D(x),1) + BCE(D(G(z)),0) only: G's step leaves
+    no gradient in D, and any stale D-gradients are discarded."""
     backend.set_default_dtype(numpy.float64)
     try:
         x = normal_1d(32)
@@ -91,8 +91,11 @@ def test_d_step_gradient_is_exactly_bce_real_plus_fake():
         t.G.astype(numpy.float64)
         t.D.astype(numpy.float64)
         t.opt_G, t.opt_D = optim.SGD(t.G.parameters(), lr=0.1), optim.SGD(t.D.parameters(), lr=0.1)
-        t.g_step()                                    # leaves G-step gradients in D
-        assert numpy.abs(t.opt_D.grad).max() > 0
+        t.g_step()
+        # G's step freezes D: no D gradients are computed, and D is unfrozen after
+        assert numpy.abs(t.opt_D.grad).max() == 0
+        assert all(p.requires_grad for p in t.D.parameters())
+        t.opt_D.grad[...] = 1.0                       # stale gradients must be discarded
         captured = []
         t.opt_D.step = lambda: captured.append(t.opt_D.grad.copy())
         t.d_step()

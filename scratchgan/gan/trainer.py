@@ -22,8 +22,11 @@ With hand-written backward passes, one iteration (k = 1) is this data flow:
     G step:  fresh z ~ p(z),  x' = G.forward(z)
              D.forward(x')    -> L_G -> dx' = D.backward(dL_G)    (through D, to its input)
              G.backward(dx')  -> opt_G.step()
-             (D.backward also added into D's grads; they are discarded by
-             opt_D.zero_grad() at the start of D's next step)
+             (D is frozen, ``requires_grad_(False)``, during this backward: G
+             needs the gradient through D, not D's own parameter gradients.)
+
+    In D's step the data needs no gradient, so D's first layer skips dL/dx
+    (``Sequential.backward(dy, input_grad=False)``).
 
 ``GANTrainer`` runs exactly this, with the options of the issue: k, m, the
 noise prior, the generator loss, SGD or Adam (whatever optimizers you pass),
@@ -63,7 +66,7 @@ def grad_norm(optimizer):
     if g is None:                                    # any other optimizer
         xp = backend.get_xp()
         return xp.sqrt(sum((p.grad * p.grad).sum() for p in optimizer.params))
-    return backend.get_array_module(g).sqrt((g * g).sum())
+    return backend.get_array_module(g).sqrt(g @ g)       # one BLAS dot, no temporary
 
 
 def shift_onehot(c):
@@ -246,7 +249,7 @@ class GANTrainer:
         Returns a dict of device scalars: d_loss, D_x, D_G_z, real_acc, fake_acc,
         d_grad_norm.
         """
-        self.opt_D.zero_grad()          # also discards D's grads from the G step
+        self.opt_D.zero_grad()
         x, c = self._real_batch()
         z = self.sample_noise(self.batch_size)
         c_fake = self._fake_condition(c)
@@ -291,7 +294,15 @@ class GANTrainer:
         else:
             out = self._D(x_fake, c)
             loss = self.g_loss.forward(out)
-            dx_fake = self.D.backward(self.g_loss.backward())   # D's grads: discarded later
+            # G needs dL/dx' through D, not D's own gradients: freeze D meanwhile
+            # (PyTorch code does the same with requires_grad = False).
+            frozen = [p.requires_grad for p in self.D.parameters()]
+            self.D.requires_grad_(False)
+            try:
+                dx_fake = self.D.backward(self.g_loss.backward())
+            finally:
+                for p, flag in zip(self.D.parameters(), frozen):
+                    p.requires_grad = flag
         self.G.backward(dx_fake)
         norm = grad_norm(self.opt_G)
         self.opt_G.step()

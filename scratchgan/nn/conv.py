@@ -144,9 +144,10 @@ class Conv2d(_ConvBase):
         OC, C = self.out_channels, self.in_channels
         kh, kw = self.kernel_size
         dy2 = to_rows(dy)                               # (OH*OW*N, OC), free if HWNC
-        dW2 = at_b(dy2, cols)                           # dy2^T cols, (OC, K)
-        self.weight.grad += dW2.reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
-        if self.bias is not None:
+        if self.weight.requires_grad:
+            dW2 = at_b(dy2, cols)                       # dy2^T cols, (OC, K)
+            self.weight.grad += dW2.reshape(OC, kh, kw, C).transpose(0, 3, 1, 2)
+        if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy2.sum(axis=0)
         if not input_grad:
             return None
@@ -257,8 +258,9 @@ class ConvTranspose2d(_ConvBase):
         OC = self.out_channels
         dcols = im2col(dy, kh, kw, self.stride, self.padding)      # (H*W*N, kh*kw*OC)
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
-        dW2 = at_b(x2, dcols)                           # x2^T dcols, (C, kh*kw*OC)
-        self.weight.grad += dW2.reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
-        if self.bias is not None:
+        if self.weight.requires_grad:
+            dW2 = at_b(x2, dcols)                       # x2^T dcols, (C, kh*kw*OC)
+            self.weight.grad += dW2.reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
+        if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy.sum(axis=(0, 2, 3))
         return from_rows(dcols @ W2.T, N, H, W)                    # (N, C, H, W)

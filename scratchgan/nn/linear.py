@@ -47,8 +47,9 @@ class Linear(Module):
         if dy.shape != (x.shape[0], self.out_features):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{(x.shape[0], self.out_features)}, got {tuple(dy.shape)}")
-        self.weight.grad += at_b(dy, x)          # dy^T x (see gemm.py for the order)
-        if self.bias is not None:
+        if self.weight.requires_grad:
+            self.weight.grad += at_b(dy, x)      # dy^T x (see gemm.py for the order)
+        if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy.sum(axis=0)
         return dy @ self.weight.data if input_grad else None
 

@@ -30,10 +30,13 @@ class Parameter:
 
     ``data`` and ``grad`` are updated in place (``p.data -= ...``,
     ``p.grad += ...``) so that they may be views into one flat buffer.
+    ``requires_grad = False`` freezes it: layers then skip computing its
+    gradient (as in PyTorch; see ``Module.requires_grad_``).
     """
 
     def __init__(self, data):
         self.data = data
+        self.requires_grad = True
         xp = backend.get_array_module(data)
         self.grad = xp.zeros_like(data)
 
@@ -114,6 +117,17 @@ class Module:
     def zero_grad(self):
         for p in self.parameters():
             p.grad.fill(0)
+
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze (True) every parameter, as in PyTorch.
+
+        Backward still returns the input gradient, but skips the parameter
+        gradients of frozen parameters: G's step needs dL/dx through D, not
+        D's own gradients, which would be thrown away.
+        """
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
 
     # -- saving and loading -------------------------------------------------
     def state_dict(self, prefix=""):

@@ -159,11 +159,17 @@ class _BatchNorm(Module):
         if tuple(dy.shape) != tuple(xhat.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(xhat.shape)}, got {tuple(dy.shape)}")
+        frozen = not self.affine or not (self.weight.requires_grad or self.bias.requires_grad)
+        if not use_batch and frozen:
+            k = self.weight.data * invstd if self.affine else invstd
+            return dy * k.reshape(shape)               # eval, frozen: no sums needed
         sum_dy = _channel_sum(dy)                      # = dbeta
         sum_dy_xhat = _channel_sum(dy * xhat)          # = dgamma
         if self.affine:
-            self.weight.grad += sum_dy_xhat
-            self.bias.grad += sum_dy
+            if self.weight.requires_grad:
+                self.weight.grad += sum_dy_xhat
+            if self.bias.requires_grad:
+                self.bias.grad += sum_dy
             k = self.weight.data * invstd              # gamma / sigma
         else:
             k = invstd
