@@ -9,19 +9,28 @@ from .module import Module, ShapeError
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes dy to x's shape."""
+    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes dy to x's shape.
+
+    The gradient is returned in x's memory layout (as PyTorch's autograd does):
+    the conv layers store their outputs channels-last, and elementwise
+    backward passes between arrays of different layouts run several times
+    slower in NumPy than between arrays of one layout.
+    """
 
     def __init__(self):
         super().__init__()
-        self._shape = None
+        self._x = None
 
     def forward(self, x):
         self._check_rank(x, (2, 3, 4, 5), "(N, ...)")
-        self._shape = x.shape
+        self._x = x
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dy):
-        return dy.reshape(self._need_cache(self._shape))
+        x = self._need_cache(self._x)
+        dx = backend.get_array_module(dy).empty_like(x, dtype=dy.dtype)  # x's layout
+        dx[...] = dy.reshape(x.shape)
+        return dx
 
 
 class Reshape(Module):
