@@ -58,35 +58,26 @@ def dcgan28(latent_dim=100, channels=1):
          -> Flatten -> Linear(6272, 1) -> Sigmoid
     Weights N(0, 0.02), biases 0, BatchNorm gamma N(1, 0.02); Adam(2e-4, (0.5, 0.999)).
     """
-    G = nn.Sequential(
-        nn.Linear(latent_dim, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
-        nn.Reshape(128, 7, 7),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, channels, 4, 2, 1), nn.Tanh())
-    D = nn.Sequential(
-        nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1), nn.Sigmoid())
-    return dcgan_init(G), dcgan_init(D)
+    return _dcgan(latent_dim, channels, base=7)
 
 
 def dcgan32(latent_dim=100, channels=1):
-    """DCGAN at 32x32 (for the synthetic vertical-line images).
+    """DCGAN at 32x32 (for the synthetic vertical-line images): ``dcgan28``
+    with an 8x8 instead of a 7x7 start, so (128, 8, 8) -> (64, 16, 16) -> (1, 32, 32)."""
+    return _dcgan(latent_dim, channels, base=8)
 
-    G: z -> Linear 128*8*8 -> BatchNorm1d -> ReLU -> Reshape(128, 8, 8)
-         -> ConvTranspose2d(128, 64, 4, 2, 1) -> BatchNorm2d -> ReLU      (64, 16, 16)
-         -> ConvTranspose2d(64, 1, 4, 2, 1) -> Tanh                        (1, 32, 32)
-    D: the mirror image with Conv2d(…, 4, 2, 1) and LeakyReLU(0.2).
-    """
+
+def _dcgan(latent_dim, channels, base):
+    """The DCGAN pair for images of side 4*base (two stride-2 steps of 4x4 kernels)."""
     G = nn.Sequential(
-        nn.Linear(latent_dim, 128 * 8 * 8), nn.BatchNorm1d(128 * 8 * 8), nn.ReLU(),
-        nn.Reshape(128, 8, 8),
+        nn.Linear(latent_dim, 128 * base * base), nn.BatchNorm1d(128 * base * base), nn.ReLU(),
+        nn.Reshape(128, base, base),
         nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
         nn.ConvTranspose2d(64, channels, 4, 2, 1), nn.Tanh())
     D = nn.Sequential(
         nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
         nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(128 * 8 * 8, 1), nn.Sigmoid())
+        nn.Flatten(), nn.Linear(128 * base * base, 1), nn.Sigmoid())
     return dcgan_init(G), dcgan_init(D)
 
 

@@ -3,6 +3,7 @@ import numpy
 import pytest
 
 from scratchgan import backend
+from scratchgan.data import write_idx
 
 BACKENDS = ["numpy", "cupy"]
 
@@ -28,6 +29,26 @@ def backend_name(request):
 def xp(backend_name):
     """The array module (numpy or cupy) of the selected backend."""
     return backend.get_xp()
+
+
+
+@pytest.fixture
+def numpy_backend():
+    """The NumPy backend for the image-demo tests, whatever ran before."""
+    backend.set_backend("numpy")
+    yield
+    backend.set_backend("numpy")
+    backend.manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A fake MNIST training split of 64 random 'digits' (no download, no files needed)."""
+    root = tmp_path_factory.mktemp("data")
+    rs = numpy.random.RandomState(0)
+    write_idx(root / "train-images-idx3-ubyte.gz", rs.randint(0, 256, (64, 28, 28)).astype(numpy.uint8))
+    write_idx(root / "train-labels-idx1-ubyte.gz", (numpy.arange(64) % 10).astype(numpy.uint8))
+    return root
 
 
 # Hypothesis: CI draws the same examples every run (a red CI is reproducible).

@@ -1,43 +1,16 @@
 """--resume: N iterations, then M more, give bit-for-bit the state of one run of
 N + M (on the CPU); bad checkpoints are refused before anything is written."""
-import importlib.util
-from pathlib import Path
-
 import numpy
 import pytest
 
 from scratchgan import backend
 from scratchgan.checkpoint import CheckpointError
-from scratchgan.data import write_idx
 
-pytestmark = pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning")
+from demo_helpers import load_demo
 
-DEMOS = Path(__file__).resolve().parents[1] / "demos"
+pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
+              pytest.mark.usefixtures("numpy_backend")]
 
-
-def load_demo(name):
-    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(autouse=True)
-def numpy_backend():
-    backend.set_backend("numpy")
-    yield
-    backend.set_backend("numpy")
-    backend.manual_seed(0)
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    """A fake MNIST training split of 64 random 'digits' (no download, no files needed)."""
-    root = tmp_path_factory.mktemp("data")
-    rs = numpy.random.RandomState(0)
-    write_idx(root / "train-images-idx3-ubyte.gz", rs.randint(0, 256, (64, 28, 28)).astype(numpy.uint8))
-    write_idx(root / "train-labels-idx1-ubyte.gz", (numpy.arange(64) % 10).astype(numpy.uint8))
-    return root
 
 
 def run(demo, out, iters, data_dir=None, *extra):
