@@ -11,6 +11,7 @@ from scratchgan.gan import (COLUMNS, ConvergenceFailureWarning, DiscriminatorTar
                             GANTrainer, History, MinimaxLoss, ModeCollapseWarning,
                             NonSaturatingLoss, Pack, TrainingDiverged, format_line,
                             normal_noise, shift_onehot, uniform_noise)
+from scratchgan.gan.remedies import MinibatchStdDev
 from scratchgan.metrics import ks_distance, normal_cdf
 
 
@@ -368,3 +369,33 @@ def test_bad_arguments():
     t = make(mismatched_labels=True)
     with pytest.raises(ValueError, match="conditional"):
         t.step()
+
+
+@pytest.mark.parametrize("soft", [None, ((0.7, 1.2), (0.0, 0.3))])
+def test_joint_d_batch_gives_the_same_d_gradient_as_two_passes(soft):
+    """One pass over [x; G(z)] equals D(x) and D(G(z)) separately when D judges
+    samples alone (here an MLP): same loss, same gradient."""
+    grads, losses_ = [], []
+    for joint in (True, False):
+        backend.set_default_dtype(numpy.float64)
+        try:
+            t = make(seed=3, joint_d_batch=joint, soft_labels=soft)
+            t.G.astype(numpy.float64)
+            t.D.astype(numpy.float64)
+            t.opt_G = optim.SGD(t.G.parameters(), lr=0.1)
+            t.opt_D = optim.SGD(t.D.parameters(), lr=0.1)
+            t.opt_D.step = lambda: grads.append(t.opt_D.grad.copy())
+            losses_.append(float(t.d_step()["d_loss"]))
+        finally:
+            backend.set_default_dtype(numpy.float32)
+    numpy.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-14)
+    assert losses_[0] == pytest.approx(losses_[1], rel=1e-12)
+
+
+def test_joint_d_batch_only_when_d_judges_samples_alone():
+    from scratchgan import models
+    from scratchgan.gan.trainer import judges_samples_alone
+    assert judges_samples_alone(models.mlp_gan()[1])
+    assert not judges_samples_alone(models.dcgan28()[1])          # BatchNorm2d in D
+    assert not judges_samples_alone(nn.Sequential(MinibatchStdDev(), nn.Linear(2, 1)))
+    assert make().joint_d_batch and not make(joint_d_batch=False).joint_d_batch

@@ -69,6 +69,17 @@ def grad_norm(optimizer):
     return backend.get_array_module(g).sqrt(g @ g)       # one BLAS dot, no temporary
 
 
+def judges_samples_alone(D):
+    """True when every layer of D treats each sample independently (no
+    BatchNorm, minibatch std-dev or packing, nothing unknown), so that real and
+    fake minibatches may go through D as one batch (see ``GANTrainer``)."""
+    from .. import nn
+    per_sample = (nn.Sequential, nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.ReLU,
+                  nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.ELU, nn.SELU, nn.Identity,
+                  nn.Dropout, nn.Flatten, nn.Reshape)
+    return all(type(m) in per_sample for m in D.modules())
+
+
 def shift_onehot(c):
     """Mismatched labels for one-hot conditions c (N, K): each row's 1 moves to a
     different class, chosen uniformly among the other K - 1."""
@@ -131,6 +142,13 @@ class GANTrainer:
         mismatch: c -> c_wrong (default ``shift_onehot``, for one-hot labels).
         mismatch_weight: w (default 1).
 
+    Speed:
+        joint_d_batch: "auto" (default) sends the real and the fake minibatch
+            through D as one batch of 2m when every layer of D judges samples
+            independently (``judges_samples_alone``: no BatchNorm, no remedy
+            layers); the gradient is the same, the products larger and faster.
+            False always uses two passes, as PyTorch-GAN writes it.
+
     Failure handling:
         nan_check: "auto" (every iteration on the CPU, at log points on the
             GPU), "step", "log" or None.  A NaN/Inf loss restores the last good
@@ -147,7 +165,8 @@ class GANTrainer:
                  real_label=1.0, fake_label=0.0, soft_labels=None, flip_prob=0.0,
                  instance_noise=0.0, instance_noise_anneal=None, feature_matching=None,
                  sample_condition=None, mismatched_labels=False, mismatch=None,
-                 mismatch_weight=1.0, nan_check="auto", monitor="default"):
+                 mismatch_weight=1.0, joint_d_batch="auto", nan_check="auto",
+                 monitor="default"):
         if int(k) < 1 or int(batch_size) < 1:
             raise ValueError(f"GANTrainer: k and batch_size must be >= 1, got k={k}, "
                              f"batch_size={batch_size}")
@@ -176,6 +195,11 @@ class GANTrainer:
             nan_check = "step" if backend.backend_name() == "numpy" else "log"
         self.nan_check = nan_check or None
         self.monitor = FailureMonitor() if monitor == "default" else monitor
+        if joint_d_batch not in ("auto", True, False):
+            raise ValueError(f"GANTrainer: joint_d_batch must be 'auto', True or False, "
+                             f"got {joint_d_batch!r}")
+        self.joint_d_batch = (judges_samples_alone(D) if joint_d_batch == "auto"
+                              else joint_d_batch)
 
         self.iteration = 0
         self.history = History()
@@ -255,15 +279,18 @@ class GANTrainer:
         c_fake = self._fake_condition(c)
         x_fake = self._G(z, c_fake)     # G is held fixed: no G.backward here
 
-        out_real = self._D(x, c)
-        t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
-        loss_real = self.criterion.forward(out_real, t_real)
-        self._backward_D_only(self.criterion.backward())
+        if self.joint_d_batch and c is None:
+            out_real, out_fake, d_loss = self._d_joint(x, x_fake)
+        else:
+            out_real = self._D(x, c)
+            t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
+            loss_real = self.criterion.forward(out_real, t_real)
+            self._backward_D_only(self.criterion.backward())
 
-        out_fake = self._D(x_fake, c_fake)
-        loss_fake = self.criterion.forward(out_fake, t_fake)
-        self._backward_D_only(self.criterion.backward())
-        d_loss = loss_real + loss_fake
+            out_fake = self._D(x_fake, c_fake)
+            loss_fake = self.criterion.forward(out_fake, t_fake)
+            self._backward_D_only(self.criterion.backward())
+            d_loss = loss_real + loss_fake
 
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
             out_wrong = self._D(x, self.mismatch(c))
@@ -280,6 +307,27 @@ class GANTrainer:
                      real_acc=(p_real > 0.5).mean(), fake_acc=(p_fake < 0.5).mean())
         self._last_real, self._last_fake, self._last_c = x, x_fake, c
         return stats
+
+    def _d_joint(self, x, x_fake):
+        """D's two terms in one pass over the 2m samples [x; x'].
+
+        When D judges each sample on its own, D([x; x']) = [D(x); D(x')], and
+        the loss BCE(D(x), 1) + BCE(D(x'), 0) is a sum over samples, so one
+        forward and backward over the joined batch gives exactly the same
+        gradient as the two separate passes: fewer calls and larger, faster
+        matrix products.  (With BatchNorm in D the two would differ: real and
+        fake would share batch statistics.  Then D sees them separately.)
+        The mean over 2m samples is half the sum of the two means: scale by 2.
+        """
+        m = x.shape[0]
+        xp = backend.get_array_module(x)
+        out = self._D(xp.concatenate([x, x_fake]), None)
+        t_real, t_fake = self.targets(out[:m].shape, out.dtype)   # numbers or arrays
+        t = xp.empty_like(out)
+        t[:m], t[m:] = t_real, t_fake
+        loss = self.criterion.forward(out, t)
+        self._backward_D_only(self.criterion.backward() * out.dtype.type(2))
+        return out[:m], out[m:], 2 * loss
 
     def g_step(self):
         """One update of G on a fresh noise minibatch.  Returns (g_loss, g_grad_norm)."""
