@@ -111,3 +111,27 @@ def test_optimizer_argument_errors():
         optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="betas"):
         optim.Adam(nn.Linear(2, 2).parameters(), betas=(1.0, 0.999))
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=1e-3, weight_decay=0.01),
+                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)])
+def test_threaded_pieces_equal_one_pass_bit_for_bit(make, monkeypatch):
+    """On the CPU a long theta is updated in pieces by threads: elementwise, so identical."""
+    monkeypatch.setattr(optim, "_PIECE", 1000)
+    monkeypatch.setattr(optim.os, "cpu_count", lambda: 4)
+    r = np.random.RandomState(0)
+    data, grads = r.standard_normal(10007).astype(np.float32), r.standard_normal((3, 10007)).astype(np.float32)
+    results = []
+    for threaded in (True, False):
+        p = nn.Parameter(data.copy())
+        opt = make([p])
+        for g in grads:
+            p.grad[...] = g
+            if threaded:
+                opt.step()
+            else:                                  # the plain single pass
+                opt._check_views()
+                opt.step_count += 1
+                opt._update(slice(0, p.data.size))
+        results.append(p.data.copy())
+    np.testing.assert_array_equal(results[0], results[1])
