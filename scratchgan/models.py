@@ -13,6 +13,15 @@ from . import nn
 from .nn.init import dcgan_init
 
 
+def _block(n_in, n_out, normalize=True):
+    """PyTorch-GAN's generator block: Linear -> [BatchNorm1d(eps=0.8)] -> LeakyReLU(0.2)."""
+    layers = [nn.Linear(n_in, n_out)]
+    if normalize:
+        layers.append(nn.BatchNorm1d(n_out, 0.8))
+    layers.append(nn.LeakyReLU(0.2))
+    return layers
+
+
 def mlp_gan(latent_dim=100, img_shape=(1, 28, 28)):
     """PyTorch-GAN's MLP GAN.
 
@@ -28,16 +37,9 @@ def mlp_gan(latent_dim=100, img_shape=(1, 28, 28)):
     for s in img_shape:
         size *= s
 
-    def block(n_in, n_out, normalize=True):
-        layers = [nn.Linear(n_in, n_out)]
-        if normalize:
-            layers.append(nn.BatchNorm1d(n_out, 0.8))
-        layers.append(nn.LeakyReLU(0.2))
-        return layers
-
     G = nn.Sequential(
-        *block(latent_dim, 128, normalize=False),
-        *block(128, 256), *block(256, 512), *block(512, 1024),
+        *_block(latent_dim, 128, normalize=False),
+        *_block(128, 256), *_block(256, 512), *_block(512, 1024),
         nn.Linear(1024, size), nn.Tanh(), nn.Reshape(*img_shape))
     D = nn.Sequential(
         nn.Flatten(),
@@ -90,16 +92,9 @@ def cgan_mlp(latent_dim=100, n_classes=10, img_shape=(1, 28, 28)):
     """
     size = img_shape[0] * img_shape[1] * img_shape[2]
 
-    def block(n_in, n_out, normalize=True):
-        layers = [nn.Linear(n_in, n_out)]
-        if normalize:
-            layers.append(nn.BatchNorm1d(n_out, 0.8))
-        layers.append(nn.LeakyReLU(0.2))
-        return layers
-
     G = nn.ConcatCondition(nn.Sequential(
-        *block(latent_dim + n_classes, 128, normalize=False),
-        *block(128, 256), *block(256, 512), *block(512, 1024),
+        *_block(latent_dim + n_classes, 128, normalize=False),
+        *_block(128, 256), *_block(256, 512), *_block(512, 1024),
         nn.Linear(1024, size), nn.Tanh(), nn.Reshape(*img_shape)))
     D = nn.ConcatCondition(nn.Sequential(
         nn.Linear(size + n_classes, 512), nn.LeakyReLU(0.2),

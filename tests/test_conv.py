@@ -15,6 +15,8 @@ from scratchgan.nn.im2col import col2im, im2col
 from scratchgan.nn.linear import Linear
 from scratchgan.nn.module import ShapeError
 
+from helpers import hwnc, rel_err
+
 TOL = 1e-6            # float64 finite differences (see scratchgan/gradcheck.py)
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -56,15 +58,8 @@ def naive_conv_transpose2d(x, W, b, stride, padding, output_padding):
     return y + (b.reshape(1, -1, 1, 1) if b is not None else 0)
 
 
-def rel_err(a, b):
-    a, b = np.asarray(h(a), np.float64), np.asarray(h(b), np.float64)
-    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
 
 
-def hwnc(x):
-    """The same values stored HWNC (the memory layout of the layers' outputs)."""
-    xp = backend.get_array_module(x)
-    return xp.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
 
 
 # --------------------------------------------------------------- strategies

@@ -6,7 +6,7 @@ import pytest
 from scratchgan import backend, models
 from scratchgan.gan import image_run
 
-from demo_helpers import load_demo
+from helpers import load_demo
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
               pytest.mark.usefixtures("numpy_backend")]

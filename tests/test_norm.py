@@ -12,21 +12,16 @@ from scratchgan.gradcheck import gradcheck
 from scratchgan.nn.module import ShapeError
 from scratchgan.nn.norm import BatchNorm1d, BatchNorm2d, _channel_sum
 
+from helpers import hwnc, rel_err
+
 TOL = 1e-6            # float64 finite differences (see scratchgan/gradcheck.py)
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 h = backend.to_host
 
 
-def rel_err(a, b):
-    a, b = np.asarray(h(a), np.float64), np.asarray(h(b), np.float64)
-    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
 
 
-def hwnc(x):
-    """The same values stored HWNC (the memory layout of the conv layers' outputs)."""
-    xp = backend.get_array_module(x)
-    return xp.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
 
 
 @st.composite

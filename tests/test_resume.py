@@ -6,7 +6,7 @@ import pytest
 from scratchgan import backend
 from scratchgan.checkpoint import CheckpointError
 
-from demo_helpers import load_demo
+from helpers import load_demo
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
               pytest.mark.usefixtures("numpy_backend")]

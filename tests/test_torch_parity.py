@@ -15,6 +15,11 @@ RTOL, ATOL = 1e-5, 1e-6
 
 
 def build_pair():
+    # Fixed weights: with unseeded ones, about 1 draw in 80 puts a parameter
+    # gradient that is a near-cancelling float32 sum (e.g. a BatchNorm bias
+    # gradient of 8e-5 summed from terms of 1e-2) past 1e-5 relative, on either
+    # side; that is rounding, not a wrong formula (gradcheck tests the formulas).
+    torch.manual_seed(0)
     ours = nn.Sequential(
         nn.Conv2d(2, 4, 3, stride=2, padding=1), nn.BatchNorm2d(4), nn.LeakyReLU(0.2),
         nn.ConvTranspose2d(4, 3, 4, stride=2, padding=1, output_padding=0), nn.ELU(),
