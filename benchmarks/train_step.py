@@ -3,7 +3,8 @@
 For the MLP-GAN and DCGAN-28 reference architectures at batch 64 and 128, on
 NumPy (CPU) and, where a GPU is present, CuPy.  Where PyTorch is importable,
 the same architectures and the same step run in PyTorch in the same process,
-and the ratio ours / PyTorch is printed (below 1.0: we are faster).
+timed in alternating rounds, and the ratio of the medians ours / PyTorch is
+printed (below 1.0: we are faster).
 
 Our side is ``GANTrainer.step()`` exactly as the demos run it, diagnostics
 included; real minibatches are gathered on the device from 10,000 stored
@@ -15,29 +16,24 @@ images, as in training.
 import argparse
 import os
 import platform
+import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
-def time_it(step, sync, warmup, iters):
-    for _ in range(warmup):
+def one_round(step, sync, iters):
+    t0 = time.perf_counter()
+    for _ in range(iters):
         step()
     sync()
-    best = float("inf")
-    for _ in range(3):                                  # best of three rounds
-        t0 = time.perf_counter()
-        for _ in range(iters):
-            step()
-        sync()
-        best = min(best, (time.perf_counter() - t0) / iters)
-    return best * 1e3
+    return (time.perf_counter() - t0) / iters * 1e3
 
 
-def ours(arch, batch, device, warmup, iters):
+def ours(arch, batch, device):
+    """Our step and sync functions: GANTrainer.step() exactly as the demos run it."""
     import numpy as np
-    import scratchgan as sg
     from scratchgan import backend, models, optim
     from scratchgan.data.sampler import ArraySampler
     from scratchgan.gan import GANTrainer, normal_noise
@@ -45,21 +41,17 @@ def ours(arch, batch, device, warmup, iters):
     backend.set_backend("cupy" if device == "gpu" else "numpy")
     backend.manual_seed(0)
     G, D = getattr(models, arch)()
-    if device == "gpu":
-        G.to("gpu")
-        D.to("gpu")
     opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     data = np.random.RandomState(0).uniform(-1, 1, (10000, 1, 28, 28)).astype(np.float32)
     sampler = ArraySampler(backend.to_device(data))
     trainer = GANTrainer(G, D, opt_G, opt_D, sampler, normal_noise(100), batch_size=batch,
                          monitor=None)
-    ms = time_it(trainer.step, sg.backend.synchronize, warmup, iters)
-    backend.set_backend("numpy")
-    return ms
+    return trainer.step, backend.synchronize
 
 
-def theirs(arch, batch, device, warmup, iters):
+def theirs(arch, batch, device):
+    """The same architectures and step in PyTorch, or None where it is missing."""
     try:
         import torch
     except ImportError:
@@ -82,7 +74,25 @@ def theirs(arch, batch, device, warmup, iters):
         torch_step(G, D, opt_G, opt_D, real, batch, dev, torch)
 
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-    return time_it(step, sync, warmup, iters)
+    return step, sync
+
+
+def compare(arch, batch, device, iters, rounds, warmup):
+    """Median ms/iteration of each, timing rounds alternately (ours, theirs, ours,
+    ...) so that a slow spell of a shared machine hits both sides alike."""
+    a = ours(arch, batch, device)
+    b = theirs(arch, batch, device)
+    for fn in (a, b):
+        if fn:
+            for _ in range(warmup):
+                fn[0]()
+            fn[1]()
+    ta, tb = [], []
+    for _ in range(rounds):
+        ta.append(one_round(*a, iters))
+        if b:
+            tb.append(one_round(*b, iters))
+    return statistics.median(ta), (statistics.median(tb) if b else None)
 
 
 def main():
@@ -92,7 +102,8 @@ def main():
                     help="CPU threads for both libraries (the CI machine has 2 cores)")
     ap.add_argument("--archs", default="mlp_gan,dcgan28")
     ap.add_argument("--batches", default="64,128")
-    ap.add_argument("--iters", type=int, default=0, help="timed iterations (0: auto)")
+    ap.add_argument("--iters", type=int, default=0, help="iterations per round (0: auto)")
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per side (median)")
     args = ap.parse_args()
 
     if args.device == "cpu":
@@ -114,10 +125,9 @@ def main():
             elif args.device == "gpu":
                 iters = 50
             else:
-                iters = 20 if arch == "mlp_gan" else 4
+                iters = 10 if arch == "mlp_gan" else 3
             warm = 10 if args.device == "gpu" else 2
-            a = ours(arch, batch, args.device, warm, iters)
-            b = theirs(arch, batch, args.device, warm, iters)
+            a, b = compare(arch, batch, args.device, iters, args.rounds, warm)
             ratio = f"{a / b:6.2f}" if b else "   n/a"
             bt = f"{b:11.1f}" if b else "        n/a"
             print(f"{arch:10s} {batch:5d} {a:14.1f} {bt} {ratio}", flush=True)
