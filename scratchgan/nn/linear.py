@@ -15,6 +15,10 @@ class Linear(Module):
                dW = dy^T x          (out, in)    summed over the batch
                db = sum_n dy        (out,)
 
+    dW and db are added into W.grad and b.grad (skipped for a frozen
+    parameter, ``requires_grad = False``); dx is skipped with
+    ``backward(dy, input_grad=False)`` when nobody needs it.
+
     Init (PyTorch's): W, b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)).
     """
 

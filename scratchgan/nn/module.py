@@ -217,8 +217,7 @@ class Module:
 
     def _need_cache(self, cache):
         if cache is None:
-            raise RuntimeError(f"{self!r}: backward called before forward "
-                               "(or twice for one forward)")
+            raise RuntimeError(f"{self!r}: backward called before forward")
         return cache
 
     def extra_repr(self):
