@@ -34,6 +34,20 @@ def _check_nonneg(name, layer, pair, positive=False):
 
 
 class _ConvBase(Module):
+    def _set_sizes(self, in_channels, out_channels, kernel_size, stride, padding):
+        """Store and check the hyper-parameters both convolutions share."""
+        name = type(self).__name__
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, f"{name} kernel_size")
+        self.stride = _pair(stride, f"{name} stride")
+        self.padding = _pair(padding, f"{name} padding")
+        if self.in_channels <= 0 or self.out_channels <= 0:
+            raise ValueError(f"{name}: channels must be positive, got in_channels="
+                             f"{in_channels}, out_channels={out_channels}")
+        _check_nonneg("kernel_size", name, self.kernel_size, positive=True)
+        _check_nonneg("stride", name, self.stride, positive=True)
+        _check_nonneg("padding", name, self.padding)
+
     def _check_input(self, x, channels, what):
         self._check_rank(x, 4, what)
         if x.shape[1] != channels:
@@ -89,16 +103,7 @@ class Conv2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  bias=True):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
-        self.stride = _pair(stride, "Conv2d stride")
-        self.padding = _pair(padding, "Conv2d padding")
-        if self.in_channels <= 0 or self.out_channels <= 0:
-            raise ValueError(f"Conv2d: channels must be positive, got in_channels="
-                             f"{in_channels}, out_channels={out_channels}")
-        _check_nonneg("kernel_size", "Conv2d", self.kernel_size, positive=True)
-        _check_nonneg("stride", "Conv2d", self.stride, positive=True)
-        _check_nonneg("padding", "Conv2d", self.padding)
+        self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
         kh, kw = self.kernel_size
         W, b = init.pytorch_default((self.out_channels, self.in_channels, kh, kw),
                                     fan_in=self.in_channels * kh * kw, bias=bias)
@@ -196,17 +201,8 @@ class ConvTranspose2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, bias=True):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size, "ConvTranspose2d kernel_size")
-        self.stride = _pair(stride, "ConvTranspose2d stride")
-        self.padding = _pair(padding, "ConvTranspose2d padding")
+        self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
         self.output_padding = _pair(output_padding, "ConvTranspose2d output_padding")
-        if self.in_channels <= 0 or self.out_channels <= 0:
-            raise ValueError(f"ConvTranspose2d: channels must be positive, got "
-                             f"in_channels={in_channels}, out_channels={out_channels}")
-        _check_nonneg("kernel_size", "ConvTranspose2d", self.kernel_size, positive=True)
-        _check_nonneg("stride", "ConvTranspose2d", self.stride, positive=True)
-        _check_nonneg("padding", "ConvTranspose2d", self.padding)
         _check_nonneg("output_padding", "ConvTranspose2d", self.output_padding)
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):
             raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must "
