@@ -284,3 +284,14 @@ def test_frozen_parameters_get_no_gradient_but_input_gradient_flows(xp):
     assert all(float(abs(p.grad).sum()) == 0 for p in net.parameters())
     net.requires_grad_(True)
     assert all(p.requires_grad for p in net.parameters())
+
+
+def test_linear_accepts_extra_leading_axes_like_pytorch():
+    """(N, T, in) -> (N, T, out): the extra axis is just more rows."""
+    layer = nn.Linear(3, 2)
+    x = np.random.RandomState(0).standard_normal((4, 5, 3))
+    assert max(gradcheck(layer, x).values()) < TOL
+    x32 = x.astype(np.float32)
+    y = layer(x32)
+    assert y.shape == (4, 5, 2)
+    np.testing.assert_allclose(y.reshape(20, 2), layer(x32.reshape(20, 3)), rtol=1e-6)

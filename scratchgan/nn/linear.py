@@ -8,6 +8,7 @@ class Linear(Module):
     """y = x @ W.T + b, as ``torch.nn.Linear(in_features, out_features, bias=True)``.
 
     Shapes:  x (N, in_features)  ->  y (N, out_features)
+             (or (N, ..., in_features) -> (N, ..., out_features), as in PyTorch)
              W (out_features, in_features),  b (out_features,)
 
     Forward:   y  = x W^T + b
@@ -29,33 +30,41 @@ class Linear(Module):
                                     fan_in=self.in_features, bias=bias)
         self.weight = Parameter(W)
         self.bias = Parameter(b) if bias else None
-        self._x = None
+        self._x = self._lead = None
 
     def forward(self, x):
-        self._check_rank(x, 2, "(N, in_features)")
-        if x.shape[1] != self.in_features:
-            raise ShapeError(f"{self!r}: expected input (N, {self.in_features}), "
-                             f"got {tuple(x.shape)}")
+        if not hasattr(x, "ndim") or x.ndim < 2:
+            raise ShapeError(f"{self!r}: expected a 2-D input (N, {self.in_features}) "
+                             f"(or (N, ..., {self.in_features})), got shape "
+                             f"{tuple(getattr(x, 'shape', ()))}")
+        if x.shape[-1] != self.in_features:
+            raise ShapeError(f"{self!r}: expected input (N, {self.in_features}) or "
+                             f"(N, ..., {self.in_features}), got {tuple(x.shape)}")
         self._check_dtype(x, self.weight.data)
-        self._x = x
+        # As in PyTorch, extra leading axes (N, ..., in) are just more rows.
+        self._lead = x.shape[:-1]
+        self._x = x = x.reshape(-1, self.in_features)
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
-        return y
+        return y.reshape(self._lead + (self.out_features,))
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
     def backward(self, dy, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
         x = self._need_cache(self._x)
-        if dy.shape != (x.shape[0], self.out_features):
+        if tuple(dy.shape) != self._lead + (self.out_features,):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
-                             f"{(x.shape[0], self.out_features)}, got {tuple(dy.shape)}")
+                             f"{self._lead + (self.out_features,)}, got {tuple(dy.shape)}")
+        dy = dy.reshape(-1, self.out_features)
         if self.weight.requires_grad:
             self.weight.grad += at_b(dy, x)      # dy^T x (see gemm.py for the order)
         if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy.sum(axis=0)
-        return dy @ self.weight.data if input_grad else None
+        if not input_grad:
+            return None
+        return (dy @ self.weight.data).reshape(self._lead + (self.in_features,))
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
