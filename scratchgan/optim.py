@@ -121,24 +121,31 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, as ``torch.optim.SGD``.
 
         g = grad + weight_decay * theta
-        v = g                        on the first step   (PyTorch's convention)
-        v = momentum * v + g         afterwards           (dampening 0)
-        g = g + momentum * v         if nesterov, else g = v
+        v = g                                   on the first step (PyTorch's convention)
+        v = momentum * v + (1 - dampening) g    afterwards
+        g = g + momentum * v                    if nesterov, else g = v
         theta = theta - lr * g
+
+    Arguments in PyTorch's order: SGD(params, lr, momentum, dampening,
+    weight_decay, nesterov).  The GAN paper's SGD is momentum 0.5-0.7, no
+    dampening.
     """
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
-        if nesterov and momentum <= 0:
-            raise ValueError("SGD: Nesterov momentum requires momentum > 0")
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False):
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires momentum > 0 and "
+                             "dampening = 0 (PyTorch's rule)")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.dampening = float(dampening)
         self.weight_decay = float(weight_decay)
         super().__init__(params, lr)
         xp = backend.get_array_module(self.theta)
         self.velocity = xp.zeros_like(self.theta)
 
     def _hyper(self):
-        return {"momentum": self.momentum, "nesterov": self.nesterov,
-                "weight_decay": self.weight_decay}
+        return {"momentum": self.momentum, "dampening": self.dampening,
+                "nesterov": self.nesterov, "weight_decay": self.weight_decay}
 
     def _set_hyper(self, k, v):
         setattr(self, k, bool(v) if k == "nesterov" else float(v))
@@ -156,7 +163,7 @@ class SGD(Optimizer):
                 v[...] = g
             else:
                 v *= self.momentum
-                v += g
+                v += (1 - self.dampening) * g if self.dampening else g
             g = g + self.momentum * v if self.nesterov else v
         theta -= theta.dtype.type(self.lr) * g
 

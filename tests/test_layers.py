@@ -295,3 +295,16 @@ def test_linear_accepts_extra_leading_axes_like_pytorch():
     y = layer(x32)
     assert y.shape == (4, 5, 2)
     np.testing.assert_allclose(y.reshape(20, 2), layer(x32.reshape(20, 3)), rtol=1e-6)
+
+
+def test_pytorch_lecture_lines_carry_over():
+    """Arguments PyTorch code passes (inplace=True, positional dilation/groups) are
+    accepted; what we don't implement says so."""
+    nn.LeakyReLU(0.2, inplace=True), nn.ReLU(True), nn.ELU(1.0, True), nn.SELU(True)
+    nn.Dropout(0.3, True)
+    nn.Conv2d(1, 4, 3, 1, 1, 1, 1, False)                 # ..., dilation, groups, bias
+    nn.ConvTranspose2d(4, 1, 4, 2, 1, 0, 1, False, 1)     # ..., output_padding, groups, bias, dilation
+    with pytest.raises(NotImplementedError, match="dilation=1 and groups=1"):
+        nn.Conv2d(4, 4, 3, dilation=2)
+    with pytest.raises(NotImplementedError, match="groups"):
+        nn.ConvTranspose2d(4, 4, 3, groups=2)

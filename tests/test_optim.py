@@ -135,3 +135,30 @@ def test_threaded_pieces_equal_one_pass_bit_for_bit(make, monkeypatch):
                 opt._update(slice(0, p.data.size))
         results.append(p.data.copy())
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_sgd_dampening_by_hand_and_pytorch_argument_order(xp):
+    # v1 = g = 1 (no dampening on the first step); v2 = 0.9 * 1 + (1 - 0.5) * 1 = 1.4
+    p = one_param(xp, [1.0], [1.0])
+    opt = optim.SGD([p], 0.1, 0.9, 0.5)                 # (params, lr, momentum, dampening)
+    opt.step()
+    opt.step()
+    assert float(p.data[0]) == pytest.approx(1 - 0.1 - 0.14)
+    with pytest.raises(ValueError, match="dampening = 0"):
+        optim.SGD([one_param(xp, [1.0], [0.0])], 0.1, 0.9, 0.5, nesterov=True)
+
+
+def test_sgd_dampening_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    r = np.random.RandomState(0)
+    w, grads = r.standard_normal(5).astype(np.float32), r.standard_normal((3, 5)).astype(np.float32)
+    p = nn.Parameter(w.copy())
+    tp = torch.nn.Parameter(torch.from_numpy(w.copy()))
+    opt = optim.SGD([p], lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.01)
+    topt = torch.optim.SGD([tp], lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.01)
+    for g in grads:
+        p.grad[...] = g
+        tp.grad = torch.from_numpy(g.copy())
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-6)

@@ -3,6 +3,10 @@
 Each caches the one array its derivative is cheapest to compute from: the
 input ``x`` for the piecewise functions, the output ``y`` for Sigmoid and Tanh
 (whose derivatives are y(1 - y) and 1 - y^2).
+
+``inplace`` is accepted so that PyTorch lines such as ``nn.LeakyReLU(0.2,
+inplace=True)`` carry over unchanged, but it has no effect: backward needs the
+cached input, so we never overwrite it.
 """
 from .. import backend
 from .module import Module
@@ -23,7 +27,7 @@ class _Elementwise(Module):
 class ReLU(_Elementwise):
     """y = max(x, 0);  dx = dy * [x > 0]   (the gradient at exactly 0 is taken as 0)."""
 
-    def __init__(self):
+    def __init__(self, inplace=False):
         super().__init__()
         self._x = None
 
@@ -47,7 +51,7 @@ class LeakyReLU(_Elementwise):
     about twice as fast in NumPy as ``where``.
     """
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = float(negative_slope)
         self._x = None
@@ -125,7 +129,7 @@ class Tanh(_Elementwise):
 class ELU(_Elementwise):
     """y = x if x > 0 else alpha (e^x - 1);  dx = dy * (1 if x > 0 else y + alpha)."""
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = float(alpha)
         self._x = self._y = None
@@ -159,7 +163,7 @@ class SELU(_Elementwise):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
 
-    def __init__(self):
+    def __init__(self, inplace=False):
         super().__init__()
         self._x = None
 

@@ -33,6 +33,13 @@ def _check_nonneg(name, layer, pair, positive=False):
                          f"got {pair}")
 
 
+def _only_plain(layer, dilation, groups):
+    """PyTorch's argument order includes dilation and groups; we implement 1 only."""
+    if _pair(dilation, f"{layer} dilation") != (1, 1) or int(groups) != 1:
+        raise NotImplementedError(f"{layer}: only dilation=1 and groups=1 are implemented, "
+                                  f"got dilation={dilation}, groups={groups}")
+
+
 class _ConvBase(Module):
     def _set_sizes(self, in_channels, out_channels, kernel_size, stride, padding):
         """Store and check the hyper-parameters both convolutions share."""
@@ -101,9 +108,10 @@ class Conv2d(_ConvBase):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 bias=True):
+                 dilation=1, groups=1, bias=True):
         super().__init__()
         self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
+        _only_plain("Conv2d", dilation=dilation, groups=groups)
         kh, kw = self.kernel_size
         W, b = init.pytorch_default((self.out_channels, self.in_channels, kh, kw),
                                     fan_in=self.in_channels * kh * kw, bias=bias)
@@ -199,9 +207,10 @@ class ConvTranspose2d(_ConvBase):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, bias=True):
+                 output_padding=0, groups=1, bias=True, dilation=1):
         super().__init__()
         self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
+        _only_plain("ConvTranspose2d", dilation=dilation, groups=groups)
         self.output_padding = _pair(output_padding, "ConvTranspose2d output_padding")
         _check_nonneg("output_padding", "ConvTranspose2d", self.output_padding)
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):

@@ -15,7 +15,7 @@ class Dropout(Module):
     (``backend.manual_seed``), so runs are reproducible.
     """
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):        # inplace: accepted, no effect
         super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
