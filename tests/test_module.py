@@ -84,3 +84,11 @@ def test_same_seed_same_weights():
     b = small_net()
     for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_cpu_alias_and_gpu_error_without_cupy(monkeypatch):
+    net = small_net().cpu()
+    assert isinstance(net[0].weight.data, np.ndarray)
+    monkeypatch.setattr(backend, "_cupy", None)
+    with pytest.raises(backend.BackendError, match=r"Sequential.to\('gpu'\): no GPU here"):
+        small_net().cuda()

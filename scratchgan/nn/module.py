@@ -176,6 +176,11 @@ class Module:
         This replaces the arrays (views into flat buffers are lost), so create
         optimizers after moving a model.
         """
+        if device in ("gpu", "cuda", "cupy") and not backend.gpu_available():
+            raise backend.BackendError(
+                f"{type(self).__name__}.to({device!r}): no GPU here (CuPy missing or "
+                "no CUDA device); install the `gpu` extra on a machine with a GPU")
+
         def convert(a):
             if device in ("gpu", "cuda", "cupy"):
                 import cupy
@@ -199,6 +204,14 @@ class Module:
 
     def astype(self, dtype):
         return self.to(dtype=dtype)
+
+    def cuda(self):
+        """``.to("gpu")``, PyTorch's spelling."""
+        return self.to("gpu")
+
+    def cpu(self):
+        """``.to("cpu")``, PyTorch's spelling."""
+        return self.to("cpu")
 
     # -- helpers for subclasses ---------------------------------------------
     def _check_rank(self, x, ndim, what):
