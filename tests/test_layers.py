@@ -308,3 +308,57 @@ def test_pytorch_lecture_lines_carry_over():
         nn.Conv2d(4, 4, 3, dilation=2)
     with pytest.raises(NotImplementedError, match="groups"):
         nn.ConvTranspose2d(4, 4, 3, groups=2)
+
+
+# -------------------------------------------------------------- Embedding
+def test_embedding_forward_backward_closed_form_and_finite_differences(xp):
+    from scratchgan.gradcheck import _numeric_grad
+    emb = nn.Embedding(4, 3)
+    y = xp.asarray([2, 0, 2, 3])
+    out = emb(y)
+    np.testing.assert_array_equal(backend.to_host(out), backend.to_host(emb.weight.data)[[2, 0, 2, 3]])
+    dy = xp.asarray(np.random.RandomState(0).standard_normal((4, 3)), dtype=xp.float32)
+    assert emb.backward(dy) is None                       # integer labels: no gradient
+    dW = backend.to_host(emb.weight.grad)
+    d = backend.to_host(dy)
+    np.testing.assert_allclose(dW[2], d[0] + d[2], rtol=1e-6)   # label 2 used twice: summed
+    np.testing.assert_allclose(dW[0], d[1], rtol=1e-6)
+    assert not dW[1].any()
+    # finite differences of L = sum(W[y] * dy) w.r.t. W, in float64
+    W = backend.to_host(emb.weight.data).astype(np.float64)
+    yh, dh = backend.to_host(y), d.astype(np.float64)
+    numeric = _numeric_grad(lambda: float((W[yh] * dh).sum()), W, 1e-6)
+    np.testing.assert_allclose(dW, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_bad_labels():
+    emb = nn.Embedding(3, 2)
+    with pytest.raises(TypeError, match="integer labels"):
+        emb(np.array([0.0, 1.0]))
+    with pytest.raises(nn.ShapeError, match=r"labels must lie in \[0, 3\)"):
+        emb(np.array([0, 3]))
+
+
+def test_embedding_matches_pytorch_state_dict_and_output():
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Embedding(10, 10)
+    emb = nn.Embedding(10, 10)
+    emb.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    y = np.array([3, 1, 4, 1, 5])
+    np.testing.assert_array_equal(emb(y), t(torch.from_numpy(y)).detach().numpy())
+
+
+@FAST
+@given(n=st.integers(1, 6), dim=st.integers(1, 4), shape=st.lists(st.integers(1, 4), min_size=1, max_size=2),
+       seed=st.integers(0, 1000))
+def test_embedding_gradient_equals_onehot_matmul_finite_differences(n, dim, shape, seed):
+    from scratchgan.gradcheck import _numeric_grad, _rel_error
+    r = np.random.RandomState(seed)
+    emb = nn.Embedding(n, dim).astype(np.float64)
+    y = r.randint(0, n, size=tuple(shape))
+    dy = r.standard_normal(tuple(shape) + (dim,))
+    emb(y)
+    emb.backward(dy)
+    W = emb.weight.data
+    numeric = _numeric_grad(lambda: float((W[y] * dy).sum()), W, 1e-6)
+    assert _rel_error(emb.weight.grad, numeric) < TOL

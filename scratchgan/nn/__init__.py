@@ -5,10 +5,11 @@ from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
 from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
 from .dropout import Dropout
+from .embedding import Embedding
 from .shape import Flatten, Reshape, ConcatCondition, Residual, concat
 from . import init
 
 __all__ = ["Module", "Parameter", "Sequential", "ShapeError", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU",
-           "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout",
+           "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Embedding",
            "Flatten", "Reshape", "ConcatCondition", "Residual", "concat", "init"]
