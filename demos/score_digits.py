@@ -57,7 +57,10 @@ def softmax(s):
 
 
 class SoftmaxCrossEntropy:
-    """L = -(1/N) sum_i log softmax(s_i)[y_i], with dL/ds = (softmax(s) - onehot(y)) / N."""
+    """L = -(1/N) sum_i log softmax(s_i)[y_i], with dL/ds = (softmax(s) - onehot(y)) / N.
+
+    Used as ``loss = ce.forward(s, y); ds = ce.backward()``: one pending forward.
+    """
 
     def forward(self, s, y):
         xp = backend.get_array_module(s)
@@ -68,6 +71,7 @@ class SoftmaxCrossEntropy:
         xp = backend.get_array_module(self.p)
         grad = self.p.copy()
         grad[xp.arange(len(self.y)), self.y] -= 1
+        self.p = None                      # one backward per forward
         return grad / len(self.y)
 
 
@@ -87,8 +91,9 @@ def shift(x, rs, max_shift=2):
 def predict(model, x, batch=500):
     """Class probabilities (N, 10) on the host, in evaluation mode."""
     model.eval()
-    probs = [backend.to_host(softmax(model.forward(backend.asarray(x[i:i + batch]))))
-             for i in range(0, len(x), batch)]
+    with nn.no_grad():                                   # no caches: nothing to back-propagate
+        probs = [backend.to_host(softmax(model(backend.asarray(x[i:i + batch]))))
+                 for i in range(0, len(x), batch)]
     model.train()
     return numpy.concatenate(probs) if probs else numpy.zeros((0, 10))
 
@@ -114,8 +119,9 @@ def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, s
             x = backend.asarray(shift(images[idx], rs))
             y = backend.to_device(labels[idx])
             opt.zero_grad()
-            loss = loss_fn.forward(model.forward(x), y)
-            model.backward(loss_fn.backward())
+            scores = model(x)
+            loss = loss_fn.forward(scores, y)
+            model.backward(loss_fn.backward(), scores)
             opt.step()
             total += float(loss)
         if verbose:

@@ -1,38 +1,75 @@
-"""Losses: ``loss = criterion.forward(pred, target)`` then ``dpred = criterion.backward()``.
+"""Losses: ``loss = criterion(pred, target)`` then ``dpred = criterion.backward(pred)``.
 
-Every loss here averages over all N elements (PyTorch's ``reduction='mean'``),
-so every gradient carries a 1/N.  ``reduction='sum'`` drops it.  ``target``
-must have exactly ``pred``'s shape (nothing is silently broadcast), or be a
-plain number, which means "this value everywhere" (handy for GAN labels:
-1.0 for real, 0.0 for fake, 0.9 for one-sided label smoothing).
+By default every loss averages over all N elements (PyTorch's
+``reduction='mean'``), so every gradient carries a 1/N.  ``reduction='sum'``
+drops it; ``reduction='none'`` returns the elementwise losses, and then
+backward needs their upstream gradient (as PyTorch's does).  ``target`` must
+have exactly ``pred``'s shape (nothing is silently broadcast), or be a plain
+number, which means "this value everywhere" (handy for GAN labels: 1.0 for
+real, 0.0 for fake, 0.9 for one-sided label smoothing).
+
+A loss follows the layers' contract (``nn/module.py``): it may be called
+several times before any backward; each call files its cache under ``pred``,
+and ``backward(pred)`` uses the cache of the call that was given that very
+array (``pred`` may be left out when exactly one call is pending)::
+
+    out_real = D(x_real); loss_real = bce(out_real, 1.0)
+    out_fake = D(x_fake); loss_fake = bce(out_fake, 0.0)
+    d_loss = (loss_real + loss_fake) / 2
+    D.backward(bce.backward(out_real) / 2, out_real)
+    D.backward(bce.backward(out_fake) / 2, out_fake)
+
+The cache lives as long as ``pred`` does, so keep the prediction in a
+variable until its backward (``bce(D(x), 1.0)`` frees D's output at once).
 """
 import numpy
 
 from . import backend
 from .nn.activation import sigmoid
-from .nn.module import ShapeError
+from .nn.module import ForwardCaches, ShapeError
 
 
 class _Loss:
     def __init__(self, reduction="mean"):
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or "
-                             f"'sum', got {reduction!r}")
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' "
+                             f"or 'none', got {reduction!r}")
         self.reduction = reduction
-        self._cache = None
+        self._caches = ForwardCaches()
 
     def __call__(self, pred, target):
         return self.forward(pred, target)
 
+    def __repr__(self):
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+    # -- the contract, as for layers, with pred as the key ---------------------
+    def _remember(self, pred, cache, value):
+        self._caches.put(pred, cache, repr(self))
+        return value
+
+    def _recall(self, pred):
+        return self._caches.take(pred, repr(self), what="pred")
+
+    def pending_forwards(self):
+        return len(self._caches)
+
+    # -- helpers ----------------------------------------------------------------
     def _prepare(self, pred, target):
-        xp = backend.get_array_module(pred)
+        name = type(self).__name__
         if not hasattr(pred, "dtype") or pred.dtype.kind != "f":
-            raise TypeError(f"{type(self).__name__}: pred must be a floating-point "
-                            f"array, got {getattr(pred, 'dtype', type(pred).__name__)}")
-        if isinstance(target, (int, float)):
-            target = xp.full(pred.shape, target, dtype=pred.dtype)
+            raise TypeError(f"{name}: pred must be a floating-point array, got "
+                            f"{getattr(pred, 'dtype', type(pred).__name__)}")
+        xp = backend.get_array_module(pred)
+        if isinstance(target, (bool, numpy.bool_)) or not (
+                isinstance(target, (int, float, numpy.number)) or hasattr(target, "shape")):
+            raise TypeError(f"{name}: target must be a number (e.g. 1.0 for real) or an "
+                            f"array of pred's shape {tuple(pred.shape)}, got "
+                            f"{type(target).__name__}")
+        if not hasattr(target, "shape") or target.shape == ():
+            target = xp.full(pred.shape, float(target), dtype=pred.dtype)
         elif target.shape != pred.shape:
-            raise ShapeError(f"{type(self).__name__}: target shape {tuple(target.shape)} "
+            raise ShapeError(f"{name}: target shape {tuple(target.shape)} "
                              f"does not match pred shape {tuple(pred.shape)} (no "
                              f"broadcasting: reshape one of them)")
         else:
@@ -40,16 +77,30 @@ class _Loss:
         return xp, target
 
     def _reduce(self, elementwise):
+        if self.reduction == "none":
+            return elementwise
         total = elementwise.sum()
         return total / elementwise.size if self.reduction == "mean" else total
 
-    def _scale(self, n):
-        return 1.0 / n if self.reduction == "mean" else 1.0
+    def _upstream(self, grad_out, shape, dtype):
+        """dL/dpred = (d loss / d pred) * grad_out: the scale every gradient carries.
 
-    def _need_cache(self):
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}: backward called before forward")
-        return self._cache
+        mean: 1/N times grad_out (a number, default 1); sum: grad_out;
+        none: grad_out is required and has pred's shape.
+        """
+        if self.reduction == "none":
+            if grad_out is None or not hasattr(grad_out, "shape") or grad_out.shape != shape:
+                raise ShapeError(
+                    f"{self!r}.backward: with reduction='none' the loss is an array, so "
+                    f"backward needs its upstream gradient, an array of shape "
+                    f"{tuple(shape)} (backward(pred, grad_out)), got "
+                    f"{tuple(grad_out.shape) if hasattr(grad_out, 'shape') else grad_out!r}")
+            return grad_out.astype(dtype, copy=False)
+        g = 1.0 if grad_out is None else float(grad_out)
+        n = 1
+        for s in shape:
+            n *= s
+        return dtype.type(g / n if self.reduction == "mean" else g)
 
 
 class BCELoss(_Loss):
@@ -59,21 +110,29 @@ class BCELoss(_Loss):
     dp = (p - t) / (p (1 - p)) / N
 
     As PyTorch: each log is clamped at -100 so p = 0 or 1 gives a finite
-    loss, and the denominator p (1 - p) is clamped at 1e-12.
+    loss, and the denominator p (1 - p) is clamped at 1e-12.  A p outside
+    [0, 1] raises on the CPU (PyTorch raises too: use ``BCEWithLogitsLoss``
+    on raw scores); on the GPU that check would cost a device sync every
+    step, so there such a p gives a NaN loss, which the trainer reports.
+    NaN passes through everywhere, for the trainer's divergence check.
     """
 
     def forward(self, p, t):
         xp, t = self._prepare(p, t)
-        with numpy.errstate(divide="ignore"):      # log(0) = -inf, clamped next
+        if xp is numpy and ((p < 0) | (p > 1)).any():
+            raise ValueError(
+                f"{self!r}: pred must be probabilities in [0, 1], got values from "
+                f"{float(numpy.nanmin(p)):.4g} to {float(numpy.nanmax(p)):.4g}; for raw "
+                f"scores (logits) use BCEWithLogitsLoss, or end the network in Sigmoid")
+        with numpy.errstate(divide="ignore", invalid="ignore"):   # log(0) = -inf, clamped
             log_p = xp.maximum(xp.log(p), -100)
             log_1mp = xp.maximum(xp.log1p(-p), -100)
-        self._cache = (p, t)
-        return self._reduce(-(t * log_p + (1 - t) * log_1mp))
+        return self._remember(p, (t,), self._reduce(-(t * log_p + (1 - t) * log_1mp)))
 
-    def backward(self):
-        p, t = self._need_cache()
+    def backward(self, pred=None, grad_out=None):
+        p, (t,) = self._recall(pred)
         xp = backend.get_array_module(p)
-        scale = p.dtype.type(self._scale(p.size))
+        scale = self._upstream(grad_out, p.shape, p.dtype)
         return (p - t) / xp.maximum(p * (1 - p), p.dtype.type(1e-12)) * scale
 
 
@@ -89,12 +148,12 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, x, t):
         xp, t = self._prepare(x, t)
-        self._cache = (x, t)
-        return self._reduce(xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x))))
+        value = self._reduce(xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x))))
+        return self._remember(x, (t,), value)
 
-    def backward(self):
-        x, t = self._need_cache()
-        return (sigmoid(x) - t) * x.dtype.type(self._scale(x.size))
+    def backward(self, pred=None, grad_out=None):
+        x, (t,) = self._recall(pred)
+        return (sigmoid(x) - t) * self._upstream(grad_out, x.shape, x.dtype)
 
 
 class MSELoss(_Loss):
@@ -103,12 +162,11 @@ class MSELoss(_Loss):
     def forward(self, p, t):
         _, t = self._prepare(p, t)
         d = p - t
-        self._cache = d
-        return self._reduce(d * d)
+        return self._remember(p, (d,), self._reduce(d * d))
 
-    def backward(self):
-        d = self._need_cache()
-        return d * d.dtype.type(2 * self._scale(d.size))
+    def backward(self, pred=None, grad_out=None):
+        _, (d,) = self._recall(pred)
+        return d * (2 * self._upstream(grad_out, d.shape, d.dtype))
 
 
 class L1Loss(_Loss):
@@ -117,10 +175,9 @@ class L1Loss(_Loss):
     def forward(self, p, t):
         xp, t = self._prepare(p, t)
         d = p - t
-        self._cache = d
-        return self._reduce(xp.abs(d))
+        return self._remember(p, (d,), self._reduce(xp.abs(d)))
 
-    def backward(self):
-        d = self._need_cache()
+    def backward(self, pred=None, grad_out=None):
+        _, (d,) = self._recall(pred)
         xp = backend.get_array_module(d)
-        return xp.sign(d) * d.dtype.type(self._scale(d.size))
+        return xp.sign(d) * self._upstream(grad_out, d.shape, d.dtype)

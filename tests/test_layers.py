@@ -226,8 +226,8 @@ def test_sequential_rejects_non_modules():
 def test_gradcheck_catches_a_wrong_backward():
     """The checker must fail a broken layer (here: dW transposed-scaled wrong)."""
     class BrokenLinear(nn.Linear):
-        def backward(self, dy):
-            dx = super().backward(dy)
+        def backward(self, dy, output=None):
+            dx = super().backward(dy, output)
             self.weight.grad *= 1.01           # a 1% error in dW
             return dx
 

@@ -96,6 +96,7 @@ from pathlib import Path
 import numpy
 
 from .. import backend
+from ..nn.module import no_grad
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .diagnostics import COLUMNS, History
 
@@ -212,7 +213,8 @@ def draw(G, z, c=None, mode="train"):
     saved = batchnorm_buffers(G) if mode == "train" else None
     G.train(mode == "train")
     try:
-        x = G.forward(z) if c is None else G.forward(z, c)
+        with no_grad():                     # pictures only: keep no cache
+            x = G(z) if c is None else G(z, c)
         return backend.to_host(x)
     finally:
         for m, training in zip(G.modules(), modes):

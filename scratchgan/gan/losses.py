@@ -19,7 +19,8 @@ see ``NonSaturatingLoss`` for why.
 
 Each loss works on probabilities (D ends in a Sigmoid; BCELoss) or on logits
 (BCEWithLogitsLoss, numerically safer), and follows the loss contract:
-``value = loss.forward(d_out)`` then ``d_d_out = loss.backward()``.
+``value = loss(d_out)`` then ``d_d_out = loss.backward(d_out)`` (``d_out`` may be
+left out when it is the only pending one).
 """
 from .. import backend
 from ..losses import BCELoss, BCEWithLogitsLoss
@@ -54,10 +55,12 @@ class NonSaturatingLoss:
         self.criterion = bce(logits)
 
     def forward(self, d_fake):
-        return self.criterion.forward(d_fake, 1.0)
+        return self.criterion(d_fake, 1.0)
 
-    def backward(self):
-        return self.criterion.backward()
+    __call__ = forward
+
+    def backward(self, d_fake=None):
+        return self.criterion.backward(d_fake)
 
 
 class MinimaxLoss:
@@ -76,10 +79,12 @@ class MinimaxLoss:
         self.criterion = bce(logits)
 
     def forward(self, d_fake):
-        return -self.criterion.forward(d_fake, 0.0)
+        return -self.criterion(d_fake, 0.0)
 
-    def backward(self):
-        return -self.criterion.backward()
+    __call__ = forward
+
+    def backward(self, d_fake=None):
+        return -self.criterion.backward(d_fake)
 
 
 GENERATOR_LOSSES = {"non_saturating": NonSaturatingLoss, "minimax": MinimaxLoss}

@@ -22,7 +22,7 @@ change (D then returns m / pack scores per minibatch of m).
 ``feature_matching=layer`` to ``GANTrainer``.
 """
 from .. import backend
-from ..nn.module import Module, Sequential, ShapeError
+from ..nn.module import BackwardError, Module, Sequential, ShapeError, no_grad
 
 
 class Pack(Module):
@@ -47,7 +47,6 @@ class Pack(Module):
         if int(pack) < 1:
             raise ValueError(f"Pack: pack must be >= 1, got {pack}")
         self.pack = int(pack)
-        self._shape = None
 
     def forward(self, x):
         self._check_rank(x, (2, 3, 4), "(m, d) or (m, C, ...)")
@@ -55,11 +54,11 @@ class Pack(Module):
         if m % self.pack:
             raise ShapeError(f"{self!r}: the batch size {m} is not a multiple of "
                              f"pack={self.pack}; choose batch_size = pack * n")
-        self._shape = x.shape
-        return x.reshape((m // self.pack, self.pack * x.shape[1]) + x.shape[2:])
+        y = x.reshape((m // self.pack, self.pack * x.shape[1]) + x.shape[2:])
+        return self._remember(y, (x.shape,))
 
-    def backward(self, dy):
-        shape = self._need_cache(self._shape)
+    def backward(self, dy, output=None):
+        _, (shape,) = self._recall(output)
         return dy.reshape(shape)
 
     def extra_repr(self):
@@ -95,7 +94,6 @@ class MinibatchStdDev(Module):
     def __init__(self, eps=1e-8):
         super().__init__()
         self.eps = float(eps)
-        self._cache = None
 
     def forward(self, x):
         self._check_rank(x, (2, 4), "(N, F) or (N, C, H, W)")
@@ -105,12 +103,11 @@ class MinibatchStdDev(Module):
         sigma = xp.sqrt((centred * centred).mean(axis=0, keepdims=True)
                         + x.dtype.type(self.eps))
         s = sigma.mean()
-        self._cache = (centred, sigma)
         extra = xp.zeros((n, 1) + x.shape[2:], dtype=x.dtype) + s   # s stays on the device
-        return xp.concatenate([x, extra], axis=1)
+        return self._remember(xp.concatenate([x, extra], axis=1), (centred, sigma))
 
-    def backward(self, dy):
-        centred, sigma = self._need_cache(self._cache)
+    def backward(self, dy, output=None):
+        _, (centred, sigma) = self._recall(output)
         n, f = centred.shape[0], sigma.size
         c = centred.shape[1]
         if dy.shape != (n, c + 1) + centred.shape[2:]:
@@ -160,21 +157,23 @@ class FeatureMatching:
 
     def forward(self, x_real, x_fake):
         """L_G for a real and a generated minibatch (a 0-d array)."""
-        mean_real = self.features.forward(x_real).mean(axis=0)
-        h = self.features.forward(x_fake)          # cached for backward
+        with no_grad():                            # the real mean is a constant for G
+            mean_real = self.features(x_real).mean(axis=0)
+        h = self.features(x_fake)                  # its backward comes next
         delta = h.mean(axis=0) - mean_real
-        self._cache = (delta, h.shape)
+        self._cache = (delta, h)
         return (delta * delta).sum()
 
     def backward(self):
         """dL_G/dx_fake: the gradient to pass into G.backward."""
         if self._cache is None:
-            raise RuntimeError("FeatureMatching: backward called before forward")
-        delta, shape = self._cache
-        xp = backend.get_array_module(delta)
-        dh = xp.broadcast_to(delta * delta.dtype.type(2.0 / shape[0]), shape)
+            raise BackwardError("FeatureMatching.backward: no pending forward (backward "
+                                "called before forward, or twice for one forward)")
+        delta, h = self._cache
         self._cache = None
-        return self.features.backward(xp.ascontiguousarray(dh))
+        xp = backend.get_array_module(delta)
+        dh = xp.broadcast_to(delta * delta.dtype.type(2.0 / h.shape[0]), h.shape)
+        return self.features.backward(xp.ascontiguousarray(dh), h)
 
     def __repr__(self):
         return f"FeatureMatching(layer={self.layer})"

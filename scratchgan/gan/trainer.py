@@ -15,13 +15,14 @@
 With hand-written backward passes, one iteration (k = 1) is this data flow:
 
     D step:  x ~ data, z ~ p(z)
-             D.forward(x)     -> BCE(., 1) -> D.backward          (adds into D's grads)
-             x' = G.forward(z)   (no G.backward: G is held fixed)
-             D.forward(x')    -> BCE(., 0) -> D.backward          (adds again: the sum)
+             x' = G(z) under no_grad()   (G is held fixed: no cache, no G.backward)
+             out_r = D(x);  out_f = D(x')                         (two pending forwards)
+             D.backward(BCE'(out_r, 1), out_r)                    (adds into D's grads)
+             D.backward(BCE'(out_f, 0), out_f)                    (adds again: the sum)
              opt_D.step()
-    G step:  fresh z ~ p(z),  x' = G.forward(z)
-             D.forward(x')    -> L_G -> dx' = D.backward(dL_G)    (through D, to its input)
-             G.backward(dx')  -> opt_G.step()
+    G step:  fresh z ~ p(z),  x' = G(z),  out = D(x')
+             dx' = D.backward(L_G'(out), out)                     (through D, to its input)
+             G.backward(dx', x')  -> opt_G.step()
              (D is frozen, ``requires_grad_(False)``, during this backward: G
              needs the gradient through D, not D's own parameter gradients.)
 
@@ -45,7 +46,7 @@ import sys
 
 from .. import backend
 from ..nn.activation import sigmoid
-from ..nn.module import Sequential
+from ..nn.module import Sequential, no_grad
 from .diagnostics import (FailureMonitor, History, TrainingDiverged, copy_state,
                           format_line, is_finite, spread)
 from .losses import DiscriminatorTargets, bce, generator_loss
@@ -246,13 +247,13 @@ class GANTrainer:
             x = x + x.dtype.type(sigma) * backend.randn(*x.shape, dtype=x.dtype)
         return self.D.forward(x) if c is None else self.D.forward(x, c)
 
-    def _backward_D_only(self, grad):
+    def _backward_D_only(self, grad, out):
         """D.backward for D's own step: only D's parameter gradients are needed,
         so a Sequential D may skip its first layer's input gradient."""
         if isinstance(self.D, Sequential):
-            self.D.backward(grad, input_grad=False)
+            self.D.backward(grad, out, input_grad=False)
         else:
-            self.D.backward(grad)
+            self.D.backward(grad, out)
 
     def _prob(self, out):
         return sigmoid(out) if self.logits else out
@@ -277,26 +278,26 @@ class GANTrainer:
         x, c = self._real_batch()
         z = self.sample_noise(self.batch_size)
         c_fake = self._fake_condition(c)
-        x_fake = self._G(z, c_fake)     # G is held fixed: no G.backward here
+        with no_grad():                 # G is held fixed: no cache, no G.backward
+            x_fake = self._G(z, c_fake)
 
         if self.joint_d_batch and c is None:
             out_real, out_fake, d_loss = self._d_joint(x, x_fake)
         else:
             out_real = self._D(x, c)
             t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
-            loss_real = self.criterion.forward(out_real, t_real)
-            self._backward_D_only(self.criterion.backward())
-
             out_fake = self._D(x_fake, c_fake)
-            loss_fake = self.criterion.forward(out_fake, t_fake)
-            self._backward_D_only(self.criterion.backward())
+            loss_real = self.criterion(out_real, t_real)
+            loss_fake = self.criterion(out_fake, t_fake)
+            self._backward_D_only(self.criterion.backward(out_real), out_real)
+            self._backward_D_only(self.criterion.backward(out_fake), out_fake)
             d_loss = loss_real + loss_fake
 
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
             out_wrong = self._D(x, self.mismatch(c))
-            loss_wrong = self.criterion.forward(out_wrong, t_fake)
+            loss_wrong = self.criterion(out_wrong, t_fake)
             w = out_wrong.dtype.type(self.mismatch_weight)
-            self._backward_D_only(self.criterion.backward() * w)
+            self._backward_D_only(self.criterion.backward(out_wrong) * w, out_wrong)
             d_loss = d_loss + self.mismatch_weight * loss_wrong
 
         stats = {"d_loss": d_loss, "d_grad_norm": grad_norm(self.opt_D)}
@@ -325,8 +326,8 @@ class GANTrainer:
         t_real, t_fake = self.targets(out[:m].shape, out.dtype)   # numbers or arrays
         t = xp.empty_like(out)
         t[:m], t[m:] = t_real, t_fake
-        loss = self.criterion.forward(out, t)
-        self._backward_D_only(self.criterion.backward() * out.dtype.type(2))
+        loss = self.criterion(out, t)
+        self._backward_D_only(self.criterion.backward(out) * out.dtype.type(2), out)
         return out[:m], out[m:], 2 * loss
 
     def g_step(self):
@@ -341,17 +342,17 @@ class GANTrainer:
             dx_fake = self.feature_matching.backward()
         else:
             out = self._D(x_fake, c)
-            loss = self.g_loss.forward(out)
+            loss = self.g_loss(out)
             # G needs dL/dx' through D, not D's own gradients: freeze D meanwhile
             # (PyTorch code does the same with requires_grad = False).
             frozen = [p.requires_grad for p in self.D.parameters()]
             self.D.requires_grad_(False)
             try:
-                dx_fake = self.D.backward(self.g_loss.backward())
+                dx_fake = self.D.backward(self.g_loss.backward(out), out)
             finally:
                 for p, flag in zip(self.D.parameters(), frozen):
                     p.requires_grad = flag
-        self.G.backward(dx_fake)
+        self.G.backward(dx_fake, x_fake)
         norm = grad_norm(self.opt_G)
         self.opt_G.step()
         return loss, norm
@@ -503,7 +504,9 @@ class GANTrainer:
             parts = []
             for i in range(0, n, batch):
                 z = self.sample_noise(min(batch, n - i))
-                parts.append(backend.to_host(self._G(z, None if c is None else c[i:i + batch])))
+                with no_grad():
+                    x = self._G(z, None if c is None else c[i:i + batch])
+                parts.append(backend.to_host(x))
             return numpy.concatenate(parts)
         return self._with_mode(self.G, not eval_mode and self.G.training, run)
 
@@ -521,7 +524,8 @@ class GANTrainer:
             parts = []
             for i in range(0, len(x), batch):
                 xi = x[i:i + batch]
-                out = self.D.forward(xi) if c is None else self.D.forward(xi, c[i:i + batch])
+                with no_grad():
+                    out = self.D(xi) if c is None else self.D(xi, c[i:i + batch])
                 parts.append(backend.to_host(self._prob(out)))
             return numpy.concatenate(parts)
         return self._with_mode(self.D, not eval_mode and self.D.training, run)

@@ -1,5 +1,6 @@
 """The layer library: each layer's forward and hand-derived backward, one concept per file."""
-from .module import Module, Parameter, Sequential, ShapeError
+from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, Sequential,
+                     ShapeError, is_grad_enabled, no_grad)
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
@@ -9,7 +10,8 @@ from .embedding import Embedding
 from .shape import Flatten, Reshape, ConcatCondition, Residual, concat
 from . import init
 
-__all__ = ["Module", "Parameter", "Sequential", "ShapeError", "Linear", "Conv2d",
+__all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
+           "ShapeError", "is_grad_enabled", "no_grad", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU",
            "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Embedding",
            "Flatten", "Reshape", "ConcatCondition", "Residual", "concat", "init"]

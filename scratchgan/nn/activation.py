@@ -1,8 +1,10 @@
 """Elementwise activations: y = f(x), so dx = dy * f'(x).
 
-Each caches the one array its derivative is cheapest to compute from: the
-input ``x`` for the piecewise functions, the output ``y`` for Sigmoid and Tanh
-(whose derivatives are y(1 - y) and 1 - y^2).
+Each uses the one array its derivative is cheapest to compute from: the
+input ``x`` for the piecewise functions (cached), the output ``y`` for Sigmoid
+and Tanh (whose derivatives are y(1 - y) and 1 - y^2).  The output needs no
+cache: it is the array each forward's cache is filed under, and ``_recall``
+hands it back.
 
 ``inplace`` is accepted so that PyTorch lines such as ``nn.LeakyReLU(0.2,
 inplace=True)`` carry over unchanged, but it has no effect: backward needs the
@@ -29,15 +31,13 @@ class ReLU(_Elementwise):
 
     def __init__(self, inplace=False):
         super().__init__()
-        self._x = None
 
     def forward(self, x):
         self._check(x)
-        self._x = x
-        return backend.get_array_module(x).maximum(x, 0)
+        return self._remember(backend.get_array_module(x).maximum(x, 0), (x,))
 
-    def backward(self, dy):
-        x = self._need_cache(self._x)
+    def backward(self, dy, output=None):
+        _, (x,) = self._recall(output)
         self._check_grad(dy, x)
         return dy * (x > 0)
 
@@ -54,19 +54,19 @@ class LeakyReLU(_Elementwise):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = float(negative_slope)
-        self._x = None
 
     def forward(self, x):
         self._check(x)
-        self._x = x
         xp = backend.get_array_module(x)
         a = x.dtype.type(self.negative_slope)
         if 0 <= self.negative_slope <= 1:
-            return xp.maximum(x, x * a)
-        return xp.where(x > 0, x, x * a)
+            y = xp.maximum(x, x * a)
+        else:
+            y = xp.where(x > 0, x, x * a)
+        return self._remember(y, (x,))
 
-    def backward(self, dy):
-        x = self._need_cache(self._x)
+    def backward(self, dy, output=None):
+        _, (x,) = self._recall(output)
         self._check_grad(dy, x)
         a = self.negative_slope
         slope = (x > 0).astype(dy.dtype)        # 1 where x > 0, else 0
@@ -86,17 +86,12 @@ class Sigmoid(_Elementwise):
     e^x/(1+e^x), so the exponent is never positive.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._y = None
-
     def forward(self, x):
         self._check(x)
-        self._y = sigmoid(x)
-        return self._y
+        return self._remember(sigmoid(x))
 
-    def backward(self, dy):
-        y = self._need_cache(self._y)
+    def backward(self, dy, output=None):
+        y, _ = self._recall(output)
         self._check_grad(dy, y)
         return dy * y * (1 - y)
 
@@ -111,17 +106,12 @@ def sigmoid(x):
 class Tanh(_Elementwise):
     """y = tanh(x);  dx = dy * (1 - y^2)."""
 
-    def __init__(self):
-        super().__init__()
-        self._y = None
-
     def forward(self, x):
         self._check(x)
-        self._y = backend.get_array_module(x).tanh(x)
-        return self._y
+        return self._remember(backend.get_array_module(x).tanh(x))
 
-    def backward(self, dy):
-        y = self._need_cache(self._y)
+    def backward(self, dy, output=None):
+        y, _ = self._recall(output)
         self._check_grad(dy, y)
         return dy * (1 - y * y)
 
@@ -132,22 +122,19 @@ class ELU(_Elementwise):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = float(alpha)
-        self._x = self._y = None
 
     def forward(self, x):
         self._check(x)
         xp = backend.get_array_module(x)
         a = x.dtype.type(self.alpha)
         # expm1 of min(x, 0): accurate near 0 and no overflow for large x
-        self._x = x
-        self._y = xp.where(x > 0, x, a * xp.expm1(xp.minimum(x, 0)))
-        return self._y
+        return self._remember(xp.where(x > 0, x, a * xp.expm1(xp.minimum(x, 0))), (x,))
 
-    def backward(self, dy):
-        x = self._need_cache(self._x)
+    def backward(self, dy, output=None):
+        y, (x,) = self._recall(output)
         self._check_grad(dy, x)
         xp = backend.get_array_module(x)
-        return xp.where(x > 0, dy, dy * (self._y + x.dtype.type(self.alpha)))
+        return xp.where(x > 0, dy, dy * (y + x.dtype.type(self.alpha)))
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
@@ -165,17 +152,16 @@ class SELU(_Elementwise):
 
     def __init__(self, inplace=False):
         super().__init__()
-        self._x = None
 
     def forward(self, x):
         self._check(x)
         xp = backend.get_array_module(x)
-        self._x = x
         t = x.dtype.type
-        return t(self.scale) * xp.where(x > 0, x, t(self.alpha) * xp.expm1(xp.minimum(x, 0)))
+        y = t(self.scale) * xp.where(x > 0, x, t(self.alpha) * xp.expm1(xp.minimum(x, 0)))
+        return self._remember(y, (x,))
 
-    def backward(self, dy):
-        x = self._need_cache(self._x)
+    def backward(self, dy, output=None):
+        _, (x,) = self._recall(output)
         self._check_grad(dy, x)
         xp = backend.get_array_module(x)
         t = x.dtype.type
@@ -183,11 +169,16 @@ class SELU(_Elementwise):
 
 
 class Identity(_Elementwise):
-    """y = x;  dx = dy."""
+    """y = x;  dx = dy.
+
+    Returns a view of x, a new array object, so that each forward has its
+    own output to file its (empty) cache under.
+    """
 
     def forward(self, x):
-        return x
+        return self._remember(x.view())
 
-    def backward(self, dy):
+    def backward(self, dy, output=None):
+        self._recall(output)
         return dy
 

@@ -117,7 +117,6 @@ class Conv2d(_ConvBase):
                                     fan_in=self.in_channels * kh * kw, bias=bias)
         self.weight = Parameter(W)
         self.bias = Parameter(b) if bias else None
-        self._cache = None
 
     def output_shape(self, x_shape):
         """(N, OC, OH, OW) for an input of shape (N, C, H, W)."""
@@ -142,14 +141,14 @@ class Conv2d(_ConvBase):
         y2 = cols @ W2.T                                             # (OH*OW*N, OC)
         if self.bias is not None:
             y2 += self.bias.data
-        self._cache = (tuple(x.shape), cols, W2)
-        return from_rows(y2, N, OH, OW)                              # a view, no copy
+        y = from_rows(y2, N, OH, OW)                                 # a view, no copy
+        return self._remember(y, (tuple(x.shape), cols, W2))
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
-    def backward(self, dy, input_grad=True):
+    def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        x_shape, cols, W2 = self._need_cache(self._cache)
+        _, (x_shape, cols, W2) = self._recall(output)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
@@ -223,7 +222,6 @@ class ConvTranspose2d(_ConvBase):
                                     bias=self.out_channels if bias else False)
         self.weight = Parameter(W)
         self.bias = Parameter(b) if bias else None
-        self._cache = None
 
     def output_shape(self, x_shape):
         """(N, OC, Ho, Wo) for an input of shape (N, C, H, W)."""
@@ -249,11 +247,10 @@ class ConvTranspose2d(_ConvBase):
         y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
         if self.bias is not None:
             y += self.bias.data.reshape(1, OC, 1, 1)
-        self._cache = (tuple(x.shape), x2)
-        return y
+        return self._remember(y, (tuple(x.shape), x2))
 
-    def backward(self, dy):
-        x_shape, x2 = self._need_cache(self._cache)
+    def backward(self, dy, output=None):
+        _, (x_shape, x2) = self._recall(output)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "

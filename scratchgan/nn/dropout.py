@@ -20,23 +20,20 @@ class Dropout(Module):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
         self.p = float(p)
-        self._scale = None                  # mask / (1 - p), or None in eval
 
     def forward(self, x):
         if not self.training or self.p == 0.0:
-            self._scale = None
-            return x
+            return self._remember(x.view(), None)        # the identity: no mask
         keep = backend.rng().random_sample(x.shape) >= self.p
-        self._scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))
-        return x * self._scale
+        scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))  # mask / (1 - p)
+        return self._remember(x * scale, scale)
 
-    def backward(self, dy):
-        if self._scale is None:
-            return dy
-        if dy.shape != self._scale.shape:
+    def backward(self, dy, output=None):
+        y, scale = self._recall(output)
+        if dy.shape != y.shape:
             raise ValueError(f"{self!r}: backward expected grad of shape "
-                             f"{tuple(self._scale.shape)}, got {tuple(dy.shape)}")
-        return dy * self._scale
+                             f"{tuple(y.shape)}, got {tuple(dy.shape)}")
+        return dy if scale is None else dy * scale
 
     def extra_repr(self):
         return f"p={self.p}"

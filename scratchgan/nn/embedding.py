@@ -26,7 +26,6 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.weight = Parameter(init.normal((self.num_embeddings, self.embedding_dim)))
-        self._y = None
 
     def forward(self, y):
         xp = backend.get_array_module(y)
@@ -36,11 +35,10 @@ class Embedding(Module):
         if y.size and (int(y.min()) < 0 or int(y.max()) >= self.num_embeddings):
             raise ShapeError(f"{self!r}: labels must lie in [0, {self.num_embeddings}), "
                              f"got values from {int(y.min())} to {int(y.max())}")
-        self._y = y
-        return self.weight.data[xp.asarray(y)]
+        return self._remember(self.weight.data[xp.asarray(y)], (y,))
 
-    def backward(self, dy):
-        y = self._need_cache(self._y)
+    def backward(self, dy, output=None):
+        _, (y,) = self._recall(output)
         if tuple(dy.shape) != tuple(y.shape) + (self.embedding_dim,):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(y.shape) + (self.embedding_dim,)}, got {tuple(dy.shape)}")

@@ -30,33 +30,36 @@ class Linear(Module):
                                     fan_in=self.in_features, bias=bias)
         self.weight = Parameter(W)
         self.bias = Parameter(b) if bias else None
-        self._x = self._lead = None
 
     def forward(self, x):
-        if not hasattr(x, "ndim") or x.ndim < 2:
+        if not hasattr(x, "ndim"):
+            raise TypeError(f"{self!r}: expected an array (N, {self.in_features}), got a "
+                            f"{type(x).__name__}; convert it first, e.g. "
+                            f"scratchgan.backend.asarray(x)")
+        if x.ndim < 2:
             raise ShapeError(f"{self!r}: expected a 2-D input (N, {self.in_features}) "
                              f"(or (N, ..., {self.in_features})), got shape "
-                             f"{tuple(getattr(x, 'shape', ()))}")
+                             f"{tuple(x.shape)}")
         if x.shape[-1] != self.in_features:
             raise ShapeError(f"{self!r}: expected input (N, {self.in_features}) or "
                              f"(N, ..., {self.in_features}), got {tuple(x.shape)}")
         self._check_dtype(x, self.weight.data)
         # As in PyTorch, extra leading axes (N, ..., in) are just more rows.
-        self._lead = x.shape[:-1]
-        self._x = x = x.reshape(-1, self.in_features)
+        lead = x.shape[:-1]
+        x = x.reshape(-1, self.in_features)
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
-        return y.reshape(self._lead + (self.out_features,))
+        return self._remember(y.reshape(lead + (self.out_features,)), (x, lead))
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
-    def backward(self, dy, input_grad=True):
+    def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        x = self._need_cache(self._x)
-        if tuple(dy.shape) != self._lead + (self.out_features,):
+        _, (x, lead) = self._recall(output)
+        if tuple(dy.shape) != lead + (self.out_features,):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
-                             f"{self._lead + (self.out_features,)}, got {tuple(dy.shape)}")
+                             f"{lead + (self.out_features,)}, got {tuple(dy.shape)}")
         dy = dy.reshape(-1, self.out_features)
         if self.weight.requires_grad:
             self.weight.grad += at_b(dy, x)      # dy^T x (see gemm.py for the order)
@@ -64,7 +67,7 @@ class Linear(Module):
             self.bias.grad += dy.sum(axis=0)
         if not input_grad:
             return None
-        return (dy @ self.weight.data).reshape(self._lead + (self.in_features,))
+        return (dy @ self.weight.data).reshape(lead + (self.in_features,))
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

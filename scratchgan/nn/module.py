@@ -2,19 +2,45 @@
 
 A layer is a small object with two methods::
 
-    y  = layer.forward(x)      # computes y and caches what backward needs
-    dx = layer.backward(dy)    # dy = dL/dy in, dx = dL/dx out;
-                               # also *adds* dL/dW into W.grad for each parameter
+    y  = layer(x)                  # forward: computes y, files a cache under y
+    dx = layer.backward(dy, y)     # dy = dL/dy in, dx = dL/dx out;
+                                   # also *adds* dL/dW into W.grad for each parameter
+
+Every backward belongs to its forward.  A layer may be called several times
+before any backward (a discriminator on real data, then on fake data); each
+forward keeps its own cache, filed under the array it returned, and
+``backward(dy, output=y)`` uses the cache of the forward that returned ``y``,
+in whatever order the backwards come::
+
+    out_real = D(x_real)                       # two pending forwards of D
+    out_fake = D(x_fake)
+    D.backward(d_real, out_real)               # uses the real batch's activations
+    D.backward(d_fake, out_fake)               # uses the fake batch's activations
+
+``output`` may be left out when exactly one forward is pending.  A backward
+with no pending forward, a second backward for the same forward, an ambiguous
+one (several pending, none named) or one that names an array no pending
+forward returned (a copy, a view) raises ``BackwardError``, naming the layer:
+never a silently wrong gradient.  A cache is released by its backward, or
+when its output array is garbage collected, so forwards that are never
+back-propagated (sampling, logging) leak nothing.  ``with no_grad():`` runs
+forwards that keep no cache at all.
 
 Gradients accumulate (``+=``) until ``zero_grad()``, exactly as in PyTorch, so
-calling a discriminator on real data and then on fake data and back-propagating
-both leaves the sum of the two gradients.  Only optimizers change ``.data``.
+back-propagating D's real and fake forwards leaves the sum of the two
+gradients.  Only optimizers change ``.data``.
 
 Names follow PyTorch: ``named_parameters()`` and ``state_dict()`` give dotted
 keys such as ``"0.weight"`` or ``"3.running_mean"``, so a state dict exported
 from the equivalent ``torch.nn`` model (converted to NumPy arrays) loads as is.
+
+A layer implements the contract in two lines: its forward ends in
+``return self._remember(y, cache)`` and its backward starts with
+``y, cache = self._recall(output)``.  ``ForwardCaches`` below does the
+bookkeeping once for every layer, loss and network.
 """
 from collections import OrderedDict
+import weakref
 
 import numpy
 
@@ -25,13 +51,188 @@ class ShapeError(ValueError):
     """An input or a state dict entry has the wrong rank or shape."""
 
 
+class BackwardError(RuntimeError):
+    """A backward that does not match exactly one pending forward."""
+
+
+# -- no_grad: forwards that keep nothing for a backward -----------------------
+_grad_enabled = [True]          # a one-element list: a module-level switch
+
+
+class no_grad:
+    """``with no_grad():`` forwards keep no cache (sampling, evaluation, pictures).
+
+    As ``torch.no_grad()``: nothing else changes (BatchNorm in training mode
+    still uses batch statistics and updates its running ones); only the
+    caches that a backward would need are not kept, which saves their memory.
+    A backward for such a forward raises.  Also usable as a decorator.
+    """
+
+    def __enter__(self):
+        self._before = _grad_enabled[0]
+        _grad_enabled[0] = False
+        return self
+
+    def __exit__(self, *exc):
+        _grad_enabled[0] = self._before
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+def is_grad_enabled():
+    """False inside ``with no_grad():``."""
+    return _grad_enabled[0]
+
+
+_TWICE = object()        # marks a key that two pending forwards share
+
+
+class ForwardCaches:
+    """The caches of one layer's (or loss's) forwards that await their backward.
+
+    Each cache is filed under an array, its *key*: the output for a layer,
+    the prediction for a loss.  The key is held by a weak reference, so a
+    cache lives as long as its key array does, or until its backward takes it
+    out: a cache must therefore never hold its own key, and ``take`` hands
+    the key back with the cache instead.  The one exception is the *latest*
+    forward, whose key is also held strongly until the next forward or its
+    backward, so that ``layer(x); dx = layer.backward(dy)`` works without
+    keeping ``y``; memory stays bounded by one cache per layer.
+
+    Ids of dead arrays are reused by Python, so every lookup also checks
+    that the weak reference still points at the very array it was given.
+    """
+
+    def __init__(self):
+        self.pending = {}      # id(key) -> (weakref to key, cache)
+        self.finished = {}     # id(key) -> (weakref, why): back-propagated, or no_grad
+        self.last = "none"     # the last event: none, forward, no_grad, freed, backward
+        self.latest = None     # the key of the latest forward, held until the next one
+
+    def _forget(self, table, k, ref):
+        entry = table.get(k)
+        if entry is not None and entry[0] is ref:
+            del table[k]
+            if table is self.pending:
+                self.last = "freed"
+
+    def _weak(self, key, table, k):
+        return weakref.ref(key, lambda ref: self._forget(table, k, ref))
+
+    def put(self, key, cache, owner):
+        """File ``cache`` under the array ``key`` (or note a no_grad forward)."""
+        k = id(key)
+        if not _grad_enabled[0]:
+            self.finished[k] = (self._weak(key, self.finished, k), "no_grad")
+            self.latest = None             # (may free the previous forward's cache)
+            self.last = "no_grad"
+            return
+        if isinstance(cache, tuple) and any(c is key for c in cache):
+            raise RuntimeError(f"{owner}: a cache must not hold its own key array "
+                               "(it would never be freed); get it back from _recall")
+        entry = self.pending.get(k)
+        if entry is not None and entry[0]() is key:
+            # Two pending forwards on one array (a loss called twice on the same
+            # pred): fine until a backward has to choose between them.
+            self.pending[k] = (entry[0], _TWICE)
+            self.latest = key
+            self.last = "forward"
+            return
+        self.finished.pop(k, None)
+        self.pending[k] = (self._weak(key, self.pending, k), cache)
+        self.latest = key                  # (may free the previous forward's cache)
+        self.last = "forward"
+
+    def take(self, key, owner, what="output"):
+        """Remove and return (key array, cache) of the forward that ``key`` names;
+        ``key=None`` means the only pending one."""
+        if key is None:
+            if len(self.pending) == 1:
+                k = next(iter(self.pending))
+                return self._pop(k, owner, what)
+            if len(self.pending) > 1:
+                raise BackwardError(
+                    f"{owner}.backward: {len(self.pending)} forwards are pending, so "
+                    f"say which one this gradient belongs to: pass the array that "
+                    f"forward returned, backward(grad, {what}=y)")
+            raise BackwardError(f"{owner}.backward: no pending forward: "
+                                + self._why_empty(what))
+        k = id(key)
+        entry = self.pending.get(k)
+        if entry is not None and entry[0]() is key:
+            return self._pop(k, owner, what)
+        done = self.finished.get(k)
+        if done is not None and done[0]() is key:
+            if done[1] == "no_grad":
+                raise BackwardError(f"{owner}.backward: that {what} was computed under "
+                                    "no_grad(), which keeps no cache for a backward")
+            raise BackwardError(f"{owner}.backward: the forward that returned this "
+                                f"{what} has been back-propagated already (a second "
+                                "backward for the same forward); run the forward again")
+        raise BackwardError(
+            f"{owner}.backward: this {what} (shape {tuple(getattr(key, 'shape', ()))}) "
+            f"is not what any pending forward returned ({len(self.pending)} pending); "
+            "pass the very array the forward returned, not a copy or a view of it")
+
+    def _pop(self, k, owner="", what="output"):
+        ref, cache = self.pending[k]
+        if cache is _TWICE:
+            raise BackwardError(
+                f"{owner}.backward: two pending forwards were given this same {what}, "
+                "so this backward could belong to either; run forwards that need no "
+                "backward under no_grad(), or back-propagate each before the next")
+        del self.pending[k]
+        key = ref()
+        if key is self.latest:
+            self.latest = None
+        self.finished[k] = (self._weak(key, self.finished, k), "backward")
+        self.last = "backward"
+        return key, cache
+
+    def _why_empty(self, what):
+        return {
+            "none": "backward called before forward (no forward has run)",
+            "backward": "every forward has been back-propagated already (a second "
+                        "backward for the same forward?); run the forward again",
+            "no_grad": "the last forward ran under no_grad(), which keeps no cache",
+            "freed": f"the {what} of that forward was garbage collected before this "
+                     f"backward, and its cache with it; keep a reference to it until "
+                     f"the backward and pass it: backward(grad, {what}=y)",
+        }.get(self.last, "backward called before forward")
+
+    def clear(self):
+        self.pending.clear()
+        self.finished.clear()
+        self.latest = None
+        self.last = "none"
+
+    def __len__(self):
+        return len(self.pending)
+
+    def __deepcopy__(self, memo):
+        return ForwardCaches()          # a copy of a layer starts with no pending forward
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+
 class Parameter:
     """A trainable array ``data`` and its accumulated gradient ``grad``.
 
     ``data`` and ``grad`` are updated in place (``p.data -= ...``,
     ``p.grad += ...``) so that they may be views into one flat buffer.
-    ``requires_grad = False`` freezes it: layers then skip computing its
-    gradient (as in PyTorch; see ``Module.requires_grad_``).
+    ``requires_grad = False`` freezes it completely, as in PyTorch: layers
+    skip computing its gradient and optimizers skip it (no momentum, Adam
+    moments or weight decay drift); see ``Module.requires_grad_``.
     """
 
     def __init__(self, data):
@@ -52,30 +253,79 @@ class Module:
     """Base class of every layer and network.
 
     Subclasses assign ``Parameter`` objects and child ``Module`` objects as
-    attributes (their order of assignment is the order of ``parameters()``),
-    list any non-trainable state in ``buffer_names``, and implement
-    ``forward`` and ``backward``.
+    attributes (their order of assignment is the order of ``parameters()``;
+    a leading underscore is allowed, as in PyTorch; several children go in a
+    ``ModuleList`` or ``ModuleDict``), list any non-trainable state in
+    ``buffer_names``, and implement ``forward`` and ``backward``:
+
+        def forward(self, x):
+            ...
+            return self._remember(y, cache)      # file the cache under y
+
+        def backward(self, dy, output=None):
+            y, cache = self._recall(output)      # the cache of the forward that returned y
+            ...
+            return dx
     """
 
     buffer_names = ()            # e.g. ("running_mean", "running_var", ...)
 
     def __init__(self):
         self.training = True
+        self._caches = ForwardCaches()
 
     # -- the two passes --------------------------------------------------
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, output=None):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
+    def _remember(self, y, cache=None):
+        """End of a forward: file ``cache`` for the backward of this ``y``; return y."""
+        caches = self.__dict__.get("_caches")
+        if caches is None:                       # a subclass that skipped __init__
+            caches = self._caches = ForwardCaches()
+        caches.put(y, cache, self._label())
+        return y
+
+    def _recall(self, output):
+        """Start of a backward: (y, cache) of the forward that returned ``output``
+        (None: the only pending one).  Raises ``BackwardError`` otherwise."""
+        caches = self.__dict__.get("_caches")
+        if caches is None:
+            caches = self._caches = ForwardCaches()
+        return caches.take(output, self._label())
+
+    def pending_forwards(self):
+        """How many forwards of this module wait for their backward."""
+        caches = self.__dict__.get("_caches")
+        return 0 if caches is None else len(caches)
+
+    def _label(self):
+        """How errors name this module: its repr, or just its class for a network."""
+        return type(self).__name__ if any(True for _ in self.named_children()) else repr(self)
+
+    def __setattr__(self, name, value):
+        # A plain list/dict of modules would hide their parameters from
+        # parameters(), state_dict() and the optimizers: refuse it loudly.
+        items = (value.values() if isinstance(value, dict)
+                 else value if isinstance(value, (list, tuple)) else ())
+        if any(isinstance(v, Module) for v in items):
+            kind = "ModuleDict" if isinstance(value, dict) else "ModuleList"
+            raise TypeError(
+                f"{type(self).__name__}.{name}: a plain {type(value).__name__} of modules "
+                f"is not registered, so their parameters would be missed by parameters(), "
+                f"state_dict() and the optimizers; use nn.{kind}(...) instead")
+        object.__setattr__(self, name, value)
+
     # -- walking the tree --------------------------------------------------
     def named_children(self):
         for name, value in vars(self).items():
-            if isinstance(value, Module) and not name.startswith("_"):
+            if isinstance(value, Module):
                 yield name, value
 
     def children(self):
@@ -114,7 +364,13 @@ class Module:
         """Evaluation mode: BatchNorm uses running statistics, Dropout is identity."""
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=False):
+        """Clear every parameter's gradient.
+
+        ``set_to_none`` is accepted so that PyTorch code runs unchanged, but
+        gradients are zeroed either way: they are views into the optimizer's
+        one flat gradient vector, which must stay in place.
+        """
         for p in self.parameters():
             p.grad.fill(0)
 
@@ -228,11 +484,6 @@ class Module:
                             f"parameters' dtype {like.dtype}; cast the input with "
                             f"x.astype(...) or the module with .astype(...)")
 
-    def _need_cache(self, cache):
-        if cache is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        return cache
-
     def extra_repr(self):
         return ""
 
@@ -248,11 +499,115 @@ class Module:
         return "\n".join(lines)
 
 
+class ModuleList(Module):
+    """A list of modules whose parameters are registered, as ``torch.nn.ModuleList``.
+
+    Children are named "0", "1", ... (so state dict keys read "blocks.0.weight").
+    It has no forward of its own: a network iterates over it in its forward
+    and, in reverse, in its backward.
+    """
+
+    def __init__(self, modules=()):
+        super().__init__()
+        object.__setattr__(self, "_items", [])
+        self.extend(modules)
+
+    def _check(self, m, where):
+        if not isinstance(m, Module):
+            raise TypeError(f"{type(self).__name__}: {where} is {type(m).__name__}, "
+                            "not a Module")
+        return m
+
+    def append(self, module):
+        self._items.append(self._check(module, f"item {len(self._items)}"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        self._items.insert(index, self._check(module, f"item {index}"))
+
+    def named_children(self):
+        for i, m in enumerate(self._items):
+            yield str(i), m
+
+    def forward(self, *args):
+        raise TypeError(f"{type(self).__name__} has no forward; iterate over it")
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ModuleList(self._items[i])
+        return self._items[i]
+
+    def __setitem__(self, i, module):
+        self._items[i] = self._check(module, f"item {i}")
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered, as ``torch.nn.ModuleDict``.
+
+    Children are named by their keys, in insertion order.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        object.__setattr__(self, "_items", OrderedDict())
+        for key, m in dict(modules or {}).items():
+            self[key] = m
+
+    def named_children(self):
+        yield from self._items.items()
+
+    def forward(self, *args):
+        raise TypeError(f"{type(self).__name__} has no forward; look modules up by key")
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __setitem__(self, key, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: item {key!r} is "
+                            f"{type(module).__name__}, not a Module")
+        self._items[str(key)] = module
+
+    def __contains__(self, key):
+        return key in self._items
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def keys(self):
+        return self._items.keys()
+
+    def values(self):
+        return self._items.values()
+
+    def items(self):
+        return self._items.items()
+
+
 class Sequential(Module):
     """Apply modules in order; backward applies their backwards in reverse.
 
-    forward:  y = f_n(...f_2(f_1(x)))
+    forward:  h_1 = f_1(x), h_2 = f_2(h_1), ..., y = f_n(h_{n-1})
     backward: dx = f_1'(...f_{n-1}'(f_n'(dy)))   (the chain rule, right to left)
+
+    The cache of one forward is its list of intermediate outputs h_1 ..
+    h_{n-1}: backward hands each layer the output of *its* forward, so
+    every layer finds its own cache even when the network ran several
+    forwards before this backward.
     """
 
     def __init__(self, *modules):
@@ -261,18 +616,21 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: argument {i} is {type(m).__name__}, "
                                 "not a Module")
-        self.layers = list(modules)
+        self.layers = ModuleList(modules)
 
     def named_children(self):
-        for i, m in enumerate(self.layers):
-            yield str(i), m
+        yield from self.layers.named_children()
 
     def forward(self, x):
+        if not len(self.layers):
+            return self._remember(x.view(), ())          # the identity, as PyTorch's
+        hidden = []
         for layer in self.layers:
-            x = layer.forward(x)
-        return x
+            x = layer(x)
+            hidden.append(x)
+        return self._remember(x, tuple(hidden[:-1]))     # y itself is the key
 
-    def backward(self, grad_out, input_grad=True):
+    def backward(self, grad_out, output=None, input_grad=True):
         """Back-propagate through every layer, last to first.
 
         ``input_grad=False`` says the caller does not need dL/dx (D's own step:
@@ -280,11 +638,13 @@ class Sequential(Module):
         Conv2d) skips that product, as PyTorch skips gradients nobody asked for.
         Returns dL/dx, or None when it was skipped.
         """
-        first = self.layers[0] if self.layers else None
-        for layer in reversed(self.layers):
+        y, hidden = self._recall(output)
+        outputs = hidden + (y,)                       # what each layer returned
+        first = self.layers[0] if len(self.layers) else None
+        for layer, out in zip(reversed(self.layers), reversed(outputs)):
             if layer is first and not input_grad and getattr(layer, "skips_input_grad", False):
-                return layer.backward(grad_out, input_grad=False)
-            grad_out = layer.backward(grad_out)
+                return layer.backward(grad_out, out, input_grad=False)
+            grad_out = layer.backward(grad_out, out)
         return grad_out
 
     def __getitem__(self, i):

@@ -100,7 +100,6 @@ class _BatchNorm(Module):
         else:                       # like PyTorch: no buffers in the state dict
             self.buffer_names = ()
             self.running_mean = self.running_var = self.num_batches_tracked = None
-        self._cache = None
 
     # -- helpers -------------------------------------------------------------
     def _check_input(self, x):
@@ -147,15 +146,15 @@ class _BatchNorm(Module):
             invstd = 1.0 / xp.sqrt(self.running_var + self.eps)
             xhat = x - self.running_mean.reshape(shape)
             xhat *= invstd.reshape(shape)
-        self._cache = (use_batch, xhat, invstd, shape, M)
+        cache = (use_batch, xhat, invstd, shape, M)
         if not self.affine:
-            return xhat.copy()                         # the cache must stay intact
+            return self._remember(xhat.copy(), cache)  # the cache must stay intact
         y = xhat * self.weight.data.reshape(shape)     # gamma * xhat + beta
         y += self.bias.data.reshape(shape)
-        return y
+        return self._remember(y, cache)
 
-    def backward(self, dy):
-        use_batch, xhat, invstd, shape, M = self._need_cache(self._cache)
+    def backward(self, dy, output=None):
+        _, (use_batch, xhat, invstd, shape, M) = self._recall(output)
         if tuple(dy.shape) != tuple(xhat.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(xhat.shape)}, got {tuple(dy.shape)}")

@@ -17,17 +17,21 @@ class Flatten(Module):
     slower in NumPy than between arrays of one layout.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._x = None
-
     def forward(self, x):
+        if not hasattr(x, "ndim"):
+            raise TypeError(f"{self!r}: expected an array (N, ...), got a {type(x).__name__}")
+        if x.ndim < 2:
+            raise ShapeError(f"{self!r}: expected an input (N, d1, ...) with a batch axis "
+                             f"and at least one more, got shape {tuple(x.shape)}; a single "
+                             f"sample needs a batch axis: x[None]")
         self._check_rank(x, (2, 3, 4, 5), "(N, ...)")
-        self._x = x
-        return x.reshape(x.shape[0], -1)
+        return self._remember(x.reshape(x.shape[0], -1), (x,))
 
-    def backward(self, dy):
-        x = self._need_cache(self._x)
+    def backward(self, dy, output=None):
+        y, (x,) = self._recall(output)
+        if dy.shape != y.shape:
+            raise ShapeError(f"{self!r}: backward expected grad of shape "
+                             f"{tuple(y.shape)}, got {tuple(dy.shape)}")
         dx = backend.get_array_module(dy).empty_like(x, dtype=dy.dtype)  # x's layout
         dx[...] = dy.reshape(x.shape)
         return dx
@@ -39,7 +43,6 @@ class Reshape(Module):
     def __init__(self, *shape):
         super().__init__()
         self.shape = tuple(int(s) for s in shape)
-        self._shape = None
 
     def forward(self, x):
         size = 1
@@ -48,11 +51,11 @@ class Reshape(Module):
         if x.ndim < 1 or x.size != x.shape[0] * size:
             raise ShapeError(f"{self!r}: cannot reshape input {tuple(x.shape)} to "
                              f"(N, {', '.join(map(str, self.shape))})")
-        self._shape = x.shape
-        return x.reshape((x.shape[0],) + self.shape)
+        return self._remember(x.reshape((x.shape[0],) + self.shape), (x.shape,))
 
-    def backward(self, dy):
-        return dy.reshape(self._need_cache(self._shape))
+    def backward(self, dy, output=None):
+        _, (x_shape,) = self._recall(output)
+        return dy.reshape(x_shape)
 
     def extra_repr(self):
         return ", ".join(map(str, self.shape))
@@ -89,29 +92,28 @@ class ConcatCondition(Module):
         super().__init__()
         self.body = body
         self.flatten = bool(flatten)
-        self._split = None
-        self._image = False
-        self._x_shape = None
+        self.grad_condition = None          # dL/dc of the latest backward
 
     def forward(self, x, c):
         xp = backend.get_array_module(x)
-        if c.ndim != 2 or c.shape[0] != x.shape[0]:
-            raise ShapeError(f"ConcatCondition: condition must be (N, k) with N="
-                             f"{x.shape[0]}, got {tuple(c.shape)}")
-        self._x_shape = x.shape
+        if not hasattr(c, "ndim") or c.ndim != 2 or c.shape[0] != x.shape[0]:
+            raise ShapeError(f"ConcatCondition: condition must be an array (N, k) with N="
+                             f"{x.shape[0]}, got {tuple(getattr(c, 'shape', ()))}")
+        x_shape = x.shape
         if self.flatten:
             x = x.reshape(x.shape[0], -1)
-        self._image = x.ndim == 4
-        if self._image:
+        image = x.ndim == 4
+        if image:
             c = xp.broadcast_to(c[:, :, None, None], c.shape + x.shape[2:])
-        h, self._split = concat(x, c.astype(x.dtype, copy=False), axis=1)
-        return self.body.forward(h)
+        h, split = concat(x, c.astype(x.dtype, copy=False), axis=1)
+        y = self.body(h)
+        return self._remember(y, (split, image, x_shape))
 
-    def backward(self, dy):
-        split = self._need_cache(self._split)
-        dx, dc = split(self.body.backward(dy))
-        self.grad_condition = dc.sum(axis=(2, 3)) if self._image else dc
-        return dx.reshape(self._x_shape)
+    def backward(self, dy, output=None):
+        y, (split, image, x_shape) = self._recall(output)
+        dx, dc = split(self.body.backward(dy, y))     # the body returned y itself
+        self.grad_condition = dc.sum(axis=(2, 3)) if image else dc
+        return dx.reshape(x_shape)
 
 
 class Residual(Module):
@@ -126,11 +128,12 @@ class Residual(Module):
         self.body = body
 
     def forward(self, x):
-        y = self.body.forward(x)
-        if y.shape != x.shape:
+        h = self.body(x)
+        if h.shape != x.shape:
             raise ShapeError(f"Residual: body must keep the shape {tuple(x.shape)}, "
-                             f"but returned {tuple(y.shape)}")
-        return x + y
+                             f"but returned {tuple(h.shape)}")
+        return self._remember(x + h, (h,))
 
-    def backward(self, dy):
-        return dy + self.body.backward(dy)
+    def backward(self, dy, output=None):
+        _, (h,) = self._recall(output)
+        return dy + self.body.backward(dy, h)
