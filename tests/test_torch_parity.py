@@ -98,3 +98,83 @@ def test_bce_with_logits_matches_pytorch():
     tl.backward()
     assert float(crit(x, t)) == pytest.approx(tl.item(), rel=RTOL)
     np.testing.assert_allclose(crit.backward(), tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def lecture_pair(latent=16, pixels=64):
+    """PyTorch-GAN's gan.py models (BatchNorm1d(out, 0.8) blocks), scaled down."""
+    from scratchgan import models
+    G, D = models.mlp_gan(latent, (1, 8, 8))
+    tn = torch.nn
+
+    def block(i, o, normalize=True):
+        layers = [tn.Linear(i, o)]
+        if normalize:
+            layers.append(tn.BatchNorm1d(o, 0.8))
+        layers.append(tn.LeakyReLU(0.2, inplace=True))
+        return layers
+    tG = tn.Sequential(*block(latent, 128, normalize=False), *block(128, 256), *block(256, 512),
+                       *block(512, 1024), tn.Linear(1024, pixels), tn.Tanh(),
+                       tn.Unflatten(1, (1, 8, 8)))
+    tD = tn.Sequential(tn.Flatten(), tn.Linear(pixels, 512), tn.LeakyReLU(0.2, inplace=True),
+                       tn.Linear(512, 256), tn.LeakyReLU(0.2, inplace=True), tn.Linear(256, 1),
+                       tn.Sigmoid())
+    G.load_state_dict({k: v.detach().numpy() for k, v in tG.state_dict().items()})
+    D.load_state_dict({k: v.detach().numpy() for k, v in tD.state_dict().items()})
+    return G, D, tG, tD
+
+
+@pytest.mark.parametrize("real_first", [True, False])
+def test_lecture_gan_loop_matches_pytorch(real_first):
+    """The lecture's training loop, line by line in both libraries: G step first,
+    then the D step with two pending forwards of D, backwards in either order."""
+    torch.manual_seed(0)
+    G, D, tG, tD = lecture_pair()
+    bce, tbce = losses.BCELoss(), torch.nn.BCELoss()
+    optG = optim.Adam(G.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    optD = optim.Adam(D.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    toptG = torch.optim.Adam(tG.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    toptD = torch.optim.Adam(tD.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    rs = np.random.RandomState(0)
+    for _ in range(3):
+        z = rs.standard_normal((32, 16)).astype(np.float32)
+        real = np.tanh(rs.standard_normal((32, 1, 8, 8))).astype(np.float32)
+        tz, treal = torch.from_numpy(z), torch.from_numpy(real)
+        valid, fake = torch.ones(32, 1), torch.zeros(32, 1)
+        # PyTorch, as the lecture writes it
+        toptG.zero_grad()
+        tgen = tG(tz)
+        tg_loss = tbce(tD(tgen), valid)
+        tg_loss.backward()
+        toptG.step()
+        toptD.zero_grad()
+        treal_loss = tbce(tD(treal), valid)
+        tfake_loss = tbce(tD(tgen.detach()), fake)
+        td_loss = (treal_loss + tfake_loss) / 2
+        td_loss.backward()
+        toptD.step()
+        # scratchgan, line by line
+        optG.zero_grad()
+        gen = G(z)
+        validity = D(gen)
+        g_loss = bce(validity, 1.0)
+        G.backward(D.backward(bce.backward(validity), validity), gen)
+        optG.step()
+        optD.zero_grad()
+        out_real = D(real)
+        real_loss = bce(out_real, 1.0)
+        out_fake = D(gen)
+        fake_loss = bce(out_fake, 0.0)
+        d_loss = (real_loss + fake_loss) / 2
+        for out in ([out_real, out_fake] if real_first else [out_fake, out_real]):
+            D.backward(bce.backward(out) / 2, out)
+        optD.step()
+        assert float(g_loss) == pytest.approx(tg_loss.item(), rel=1e-4)
+        assert float(d_loss) == pytest.approx(td_loss.item(), rel=1e-4)
+    for ours, theirs in ((G, tG), (D, tD)):
+        for k, v in theirs.state_dict().items():
+            # A Linear bias just before BatchNorm has an exactly-zero gradient
+            # (the normalisation subtracts it again): both sides step it by the
+            # sign of float32 rounding noise, up to lr per step with Adam.
+            before_bn = theirs is tG and k in ("2.bias", "5.bias", "8.bias")
+            np.testing.assert_allclose(backend.to_host(ours.state_dict()[k]), v.numpy(),
+                                       rtol=1e-4, atol=6e-4 if before_bn else 2e-6, err_msg=k)
