@@ -117,8 +117,8 @@ def test_optimizer_argument_errors():
                                   lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)])
 def test_threaded_pieces_equal_one_pass_bit_for_bit(make, monkeypatch):
     """On the CPU a long theta is updated in pieces by threads: elementwise, so identical."""
-    monkeypatch.setattr(optim, "_PIECE", 1000)
-    monkeypatch.setattr(optim.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(optim.optimizer, "_PIECE", 1000)
+    monkeypatch.setattr(optim.optimizer.os, "cpu_count", lambda: 4)
     r = np.random.RandomState(0)
     data, grads = r.standard_normal(10007).astype(np.float32), r.standard_normal((3, 10007)).astype(np.float32)
     results = []
@@ -132,7 +132,8 @@ def test_threaded_pieces_equal_one_pass_bit_for_bit(make, monkeypatch):
             else:                                  # the plain single pass
                 opt._check_views()
                 opt.step_count += 1
-                opt._update(slice(0, p.data.size))
+                opt.param_steps[0] += 1
+                opt._update(slice(0, p.data.size), opt.param_groups[0], opt.param_steps[0])
         results.append(p.data.copy())
     np.testing.assert_array_equal(results[0], results[1])
 
