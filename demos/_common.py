@@ -24,14 +24,14 @@ import numpy
 from scratchgan import backend, nn, optim, viz
 
 
-def parser(description, iters, batch_size, lr, k=1, out=None):
+def parser(description, iters, batch_size, lr, k=1, out=None, optimizer="Adam"):
     """The flags every demo has, with this demo's defaults."""
     p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--iters", type=int, default=iters, help="training iterations")
     p.add_argument("--batch-size", type=int, default=batch_size, help="minibatch size m")
     p.add_argument("--k", type=int, default=k, help="D steps per G step")
-    p.add_argument("--lr", type=float, default=lr, help="learning rate of G and D (Adam)")
+    p.add_argument("--lr", type=float, default=lr, help=f"learning rate of G and D ({optimizer})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=out or os.path.join(
         "out", os.path.splitext(os.path.basename(sys.argv[0]))[0]), help="output folder")
@@ -73,19 +73,6 @@ def adam(module, lr, beta1=0.5):
     return optim.Adam(module.parameters(), lr=lr, betas=(beta1, 0.999))
 
 
-def linear_decay(optimizers, iters):
-    """A trainer callback that lowers every learning rate linearly to 0 over
-    ``iters`` iterations (at log points), so the game settles at the end
-    instead of orbiting the equilibrium with a fixed step size."""
-    start = [opt.lr for opt in optimizers]
-
-    def callback(trainer, row):
-        f = max(0.0, 1.0 - trainer.iteration / iters)
-        for opt, lr in zip(optimizers, start):
-            opt.lr = lr * f
-    return callback
-
-
 def snapshot_iters(iters):
     """0, 100, 200, 500, 1000, 2000, 5000, ... up to ``iters``, and ``iters``:
     GANs change fastest early on, so snapshots are spaced geometrically."""
@@ -101,7 +88,8 @@ def finish(trainer, args, t0, n=10000):
     samples = trainer.generate(n)
     numpy.save(os.path.join(args.out, "samples.npy"), samples)
     trainer.to_csv(os.path.join(args.out, "history.csv"))
-    viz.plot_history(trainer.history, os.path.join(args.out, "curves.png"))
+    viz.plot_history(trainer.history, os.path.join(args.out, "curves.png"),
+                     **trainer.d_loss_terms())
     print(f"trained {trainer.iteration} iterations in {time.time() - t0:.1f} s; "
           f"wrote samples.npy, history.csv, curves.png to {args.out}")
     return samples

@@ -34,21 +34,22 @@ from scratchgan.gan import GANTrainer, image_run, normal_noise
 def line_report(samples):
     """How much the samples look like the data, by three simple measures.
 
-    straight: every column is constant from top to bottom (a vertical line or
-              background): the mean over columns of the std down the column,
-              below 0.1 (the real images score exactly 0)
+    straight: at least one line, and every column constant from top to bottom
+              (a vertical line or background): the mean over columns of the std
+              down the column below 0.1 (the real images score exactly 0).  A
+              blank image has constant columns too, but no line: not counted.
     clean:    every pixel is near +-1 (within 0.5)
     lines:    count of lit column runs (column mean > 0); real images have 1-3
               (lines drawn next to each other merge into one run)
     """
     x = numpy.asarray(samples)[:, 0]                       # (N, H, W)
-    straight = x.std(axis=1).mean(axis=1) < 0.1
-    clean = (numpy.abs(numpy.abs(x) - 1) < 0.5).all(axis=(1, 2))
     lit = x.mean(axis=1) > 0                               # (N, W): lit columns
     runs = (lit[:, 1:] & ~lit[:, :-1]).sum(axis=1) + lit[:, 0]
+    straight = (x.std(axis=1).mean(axis=1) < 0.1) & (runs >= 1)
+    clean = (numpy.abs(numpy.abs(x) - 1) < 0.5).all(axis=(1, 2))
     counts = numpy.bincount(numpy.minimum(runs, 5), minlength=6)
-    print(f"straight vertical columns: {straight.mean():.1%}   clean +-1 pixels: "
-          f"{clean.mean():.1%}")
+    print(f"straight vertical lines: {straight.mean():.1%}   clean +-1 pixels: "
+          f"{clean.mean():.1%}   blank (no line): {counts[0] / len(x):.1%}")
     print("lit column runs per image:  " + "  ".join(
         f"{k if k < 5 else '5+'}: {c / len(x):.1%}" for k, c in enumerate(counts)))
     return {"straight": float(straight.mean()), "clean": float(clean.mean()),

@@ -17,9 +17,12 @@ in D, the default), ``pack`` (PacGAN: D judges ``--pack`` samples at once),
 """
 import os
 
-from _common import adam, finish, linear_decay, mlp, parser, setup, snapshot_iters
+import numpy
+
+from _common import adam, finish, mlp, parser, setup, snapshot_iters
 
 from scratchgan import nn, viz
+from scratchgan.optim import lr_scheduler
 from scratchgan.data.toy import grid_centres, grid_of_gaussians, ring_centres, ring_of_gaussians
 from scratchgan.gan import GANTrainer, MinibatchStdDev, Pack, normal_noise
 from scratchgan.metrics import mode_stats
@@ -59,26 +62,38 @@ heatmap = args.remedy in ("none", "fm")
 real = sample_data(2500)
 snap = lambda: viz.snapshot_2d(trainer, real, lim, lim, heatmap=heatmap)  # noqa: E731
 snapshots = [snap()]
-decay = linear_decay([opt_G, opt_D], args.iters)
+# Learning rates fall linearly to 0 over the run, so the game settles at the end
+# instead of orbiting the equilibrium with a fixed step: a LambdaLR scheduler,
+# stepped at every log point (every 100 iterations), as PyTorch code would write it.
+LOG_EVERY = 100
+schedulers = [lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1 - t * LOG_EVERY / args.iters))
+              for opt in (opt_G, opt_D)]
 
 
 def callback(trainer, row):
-    decay(trainer, row)                          # learning rates -> 0: sharp modes at the end
+    for s in schedulers:
+        s.step()                                 # learning rates -> 0 at the end
     if row["iter"] in snapshot_iters(args.iters):
         snapshots.append(snap())
 
 
-trainer.train(args.iters, log_every=100, print_every=2000, callback=callback,
+trainer.train(args.iters, log_every=LOG_EVERY, print_every=2000, callback=callback,
               progress=not args.no_progress)
 
 samples = finish(trainer, args, t0)
 m = mode_stats(samples[:2500], centres, std)
 print(f"{args.data}, remedy={args.remedy}: modes captured {m['modes']}/{m['n_modes']}   "
+      f"well covered {m['well_covered']}/{m['n_modes']}   "
       f"high quality {m['high_quality']:.1%}   reverse KL {m['reverse_kl']:.3f}")
+print("  (captured: at least one sample within 3 std of the mode; well covered: also at "
+      "least half of the samples nearest to it within 3 std; worst mode's share "
+      f"{numpy.nanmin(m['mode_quality']):.0%})")
 
 out = lambda name: os.path.join(args.out, name)  # noqa: E731
-title = (f"{args.data}, remedy={args.remedy}: {m['modes']}/{m['n_modes']} modes, "
-         f"{m['high_quality']:.0%} high quality")
+title = (f"{args.data}, remedy={args.remedy}: {m['modes']}/{m['n_modes']} modes captured "
+         f"(>= 1 sample within 3 std),\n{m['well_covered']}/{m['n_modes']} well covered "
+         f"(>= half of their samples within 3 std); {m['high_quality']:.0%} of all samples "
+         "within 3 std")
 viz.plot_2d(snapshots[-1], out("final.png"), title=title)
 viz.save_strip(snapshots, viz.draw_2d, out("snapshots.png"), ncols=5,
                suptitle=f"{args.data} of Gaussians, remedy={args.remedy}: real (black) "

@@ -6,13 +6,14 @@ histograms of p_data and p_g, D(x), and the optimal discriminator
 D*(x) = p_data / (p_data + p_g) of Proposition 1 (p_g from a KDE), which
 flattens to 1/2 as p_g approaches p_data.
 
-    python demos/normal_1d.py            # ~15 s on one CPU core; KS ~0.02 (<= 0.05)
+    python demos/normal_1d.py            # ~17 s on one CPU core; KS 0.029 at seed 0 (<= 0.05)
 """
 import os
 
-from _common import adam, finish, linear_decay, mlp, parser, setup, snapshot_iters
+from _common import adam, finish, mlp, parser, setup, snapshot_iters
 
 from scratchgan import nn, viz
+from scratchgan.optim import lr_scheduler
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.metrics import ks_distance, normal_cdf, normal_pdf
@@ -35,16 +36,22 @@ trainer = GANTrainer(G, D, opt_G, opt_D,
 # Pictures: snapshots of p_data, p_g, D and D* at iterations 0, 100, 200, 500, ...
 real = normal_1d(10000, MEAN, STD)
 snapshots = [viz.snapshot_1d(trainer, real, -1, 9)]
-decay = linear_decay([opt_G, opt_D], args.iters)
+# Learning rates fall linearly to 0 over the run, so the game settles at the end
+# instead of orbiting the equilibrium with a fixed step: a LambdaLR scheduler,
+# stepped at every log point (every 100 iterations), as PyTorch code would write it.
+LOG_EVERY = 100
+schedulers = [lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1 - t * LOG_EVERY / args.iters))
+              for opt in (opt_G, opt_D)]
 
 
 def callback(trainer, row):
-    decay(trainer, row)                          # learning rates -> 0 at the end
+    for s in schedulers:
+        s.step()                                 # learning rates -> 0 at the end
     if row["iter"] in snapshot_iters(args.iters):
         snapshots.append(viz.snapshot_1d(trainer, real, -1, 9))
 
 
-trainer.train(args.iters, log_every=100, print_every=2000, callback=callback,
+trainer.train(args.iters, log_every=LOG_EVERY, print_every=2000, callback=callback,
               progress=not args.no_progress)
 
 # Results: how close is p_g to N(4, 1.25^2)?

@@ -12,8 +12,9 @@ loss with respect to a is
 We give D a head start (it learns to reject G's poor samples), copy that
 starting point, and train it twice with SGD with momentum (as in the
 paper; Adam would rescale the vanishing gradient and hide it), once per
-loss.  saturation.png shows G's gradient norm: ~100 times smaller for
-minimax, so G sits still for ~200 iterations while the non-saturating G
+loss.  saturation.png shows G's gradient norm: about 70 times smaller for
+minimax (seed 0: 0.042 vs 2.8 over the first 50 iterations), so G sits
+still for ~200 iterations while the non-saturating G
 walks to the data at once.  (At the end, in this run, the non-saturating G
 is too narrow: at the optimal D its loss is KL(p_g || p_data) - 2 JSD
 (Arjovsky & Bottou 2017), and the reverse KL is mode-seeking.)
@@ -25,15 +26,17 @@ import os
 
 import numpy
 
-from _common import finish, linear_decay, mlp, parser, setup
+from _common import finish, mlp, parser, setup
 
 from scratchgan import backend, nn, optim, viz
+from scratchgan.optim import lr_scheduler
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.metrics import ks_distance, normal_cdf, normal_pdf
 
 MEAN, STD, Z_DIM = 4.0, 1.25, 8
-p = parser(__doc__.splitlines()[0], iters=3000, batch_size=64, lr=0.01)
+p = parser(__doc__.splitlines()[0], iters=3000, batch_size=64, lr=0.01,
+           optimizer="SGD with momentum")
 p.add_argument("--head-start", type=int, default=500, help="D-only steps before the race")
 p.add_argument("--momentum", type=float, default=0.5, help="SGD momentum")
 args = p.parse_args()
@@ -63,10 +66,13 @@ for g_loss in ("minimax", "non_saturating"):
                          batch_size=args.batch_size, g_loss=g_loss, monitor=None)
     print(f"--- G loss: {g_loss}")
     backend.manual_seed(args.seed)               # same seed: the same minibatches for both
-    decay = linear_decay([opt_G, opt_D], args.iters)
+    # learning rates fall linearly to 0, stepped at every log point (every 5 iterations)
+    schedulers = [lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1 - t * 5 / args.iters))
+                  for opt in (opt_G, opt_D)]
 
-    def callback(trainer, row, g_loss=g_loss):
-        decay(trainer, row)
+    def callback(trainer, row, g_loss=g_loss, schedulers=schedulers):
+        for s in schedulers:
+            s.step()
         if row["iter"] == 50:                    # early: has G started to move?
             early[g_loss] = viz.snapshot_1d(trainer, real, -1, 9)
 
@@ -86,6 +92,9 @@ for g_loss, trainer in runs.items():
     if g_loss == "minimax":
         numpy.save(out("samples_minimax.npy"), s)
         trainer.to_csv(out("history_minimax.csv"))
+norms = {g: numpy.mean(t.history["g_grad_norm"][:10]) for g, t in runs.items()}
+print(f"the minimax G's gradient is {norms['non_saturating'] / norms['minimax']:.0f} times "
+      f"smaller than the non-saturating G's over the first 50 iterations")
 finish(runs["non_saturating"], args, t0)        # samples.npy, history.csv: non-saturating
 
 # The picture: the two losses as functions of D(G(z)), and what happened in training.

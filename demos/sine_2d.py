@@ -12,9 +12,10 @@ import os
 
 import numpy
 
-from _common import adam, finish, linear_decay, mlp, parser, setup, snapshot_iters
+from _common import adam, finish, mlp, parser, setup, snapshot_iters
 
 from scratchgan import nn, viz
+from scratchgan.optim import lr_scheduler
 from scratchgan.data.toy import sine_2d
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.metrics import ks_distance
@@ -31,16 +32,22 @@ trainer = GANTrainer(G, D, opt_G, opt_D, sample_data=sine_2d, sample_noise=norma
 xlim, ylim = (-4, 4), (-2, 2)
 real = sine_2d(1000)
 snapshots = [viz.snapshot_2d(trainer, real, xlim, ylim, n=1000)]
-decay = linear_decay([opt_G, opt_D], args.iters)
+# Learning rates fall linearly to 0 over the run, so the game settles at the end
+# instead of orbiting the equilibrium with a fixed step: a LambdaLR scheduler,
+# stepped at every log point (every 50 iterations), as PyTorch code would write it.
+LOG_EVERY = 50
+schedulers = [lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1 - t * LOG_EVERY / args.iters))
+              for opt in (opt_G, opt_D)]
 
 
 def callback(trainer, row):
-    decay(trainer, row)
+    for s in schedulers:
+        s.step()                                 # learning rates -> 0 at the end
     if row["iter"] in snapshot_iters(args.iters):
         snapshots.append(viz.snapshot_2d(trainer, real, xlim, ylim, n=1000))
 
 
-trainer.train(args.iters, log_every=50, print_every=2000, callback=callback,
+trainer.train(args.iters, log_every=LOG_EVERY, print_every=2000, callback=callback,
               progress=not args.no_progress)
 
 samples = finish(trainer, args, t0)

@@ -97,7 +97,7 @@ def gaussian_kde(samples, bandwidth=None):
     return density
 
 
-def mode_stats(samples, centres, std, n_std=3.0):
+def mode_stats(samples, centres, std, n_std=3.0, well=0.5):
     """Mode coverage of samples from a mixture of Gaussians with the given centres.
 
     Each sample is assigned to its nearest centre.  It is *high quality* if it
@@ -110,8 +110,15 @@ def mode_stats(samples, centres, std, n_std=3.0):
 
     which is 0 for perfectly balanced modes and log K for one mode only.
 
+    "Captured" is a low bar: a mode whose samples mostly miss it (a smear
+    between modes, say) is captured by a single good sample.  So each mode's
+    *quality* is also given, the share of the samples nearest to it that are
+    high quality, and a mode is *well covered* when that share is at least
+    ``well`` (default 1/2) and it is captured.
+
     Returns a dict: modes (captured), n_modes, high_quality (share in [0, 1]),
-    reverse_kl, counts (high-quality samples per mode).
+    reverse_kl, counts (high-quality samples per mode), mode_quality (per mode,
+    NaN for a mode no sample is nearest to), well_covered (count).
     """
     x = _host(samples)
     c = _host(centres)
@@ -127,5 +134,10 @@ def mode_stats(samples, centres, std, n_std=3.0):
         q = counts / counts.sum()
         nz = q > 0
         kl = float((q[nz] * numpy.log(q[nz] * K)).sum())
+    assigned = numpy.bincount(nearest, minlength=K)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        quality = numpy.where(assigned > 0, counts / numpy.maximum(assigned, 1), numpy.nan)
+    well_covered = int(((counts > 0) & (numpy.nan_to_num(quality) >= well)).sum())
     return {"modes": int((counts > 0).sum()), "n_modes": K,
-            "high_quality": float(good.mean()), "reverse_kl": kl, "counts": counts}
+            "high_quality": float(good.mean()), "reverse_kl": kl, "counts": counts,
+            "mode_quality": quality, "well_covered": well_covered}

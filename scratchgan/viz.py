@@ -33,6 +33,9 @@ from .metrics import gaussian_kde
 
 REAL_COLOUR, FAKE_COLOUR = "tab:blue", "tab:orange"
 D_COLOUR, DSTAR_COLOUR = "tab:green", "black"
+# The two networks keep one colour in every panel: D as its curve D(x), G as
+# the samples it makes.
+D_NET_COLOUR, G_NET_COLOUR = D_COLOUR, FAKE_COLOUR
 
 
 def figure(width, height):
@@ -63,9 +66,17 @@ def _host(x):
 
 
 # ------------------------------------------------------------- history
-def plot_history(history, path, title="Training diagnostics"):
+D_LOSS_LABEL = "D loss = BCE(real) + BCE(fake)"
+
+
+def plot_history(history, path, title="Training diagnostics", d_loss_label=D_LOSS_LABEL,
+                 d_loss_optimum=2 * math.log(2), d_loss_optimum_label="2 ln 2"):
     """Four panels against the iteration: losses, mean D outputs, accuracies,
-    gradient norms (log scale).  ``history``: a History or a list of rows."""
+    gradient norms (log scale).  ``history``: a History or a list of rows.
+
+    D's curves are green and G's orange in every panel.  The D loss is the
+    trainer's sum of terms (``GANTrainer.d_loss_terms()`` says which, and its
+    value at the equilibrium D = 1/2, drawn as a dashed line)."""
     rows = list(history)
     it = [r["iter"] for r in rows]
 
@@ -77,10 +88,12 @@ def plot_history(history, path, title="Training diagnostics"):
     ax = fig.subplots(2, 2, sharex=True)
 
     a = ax[0, 0]
-    a.plot(it, col("d_loss"), label="D loss  -[log D(x) + log(1-D(G(z)))]")
-    a.plot(it, col("g_loss"), label="G loss")
-    a.axhline(2 * math.log(2), color="grey", ls="--", lw=1, label="2 ln 2 (D loss at equilibrium)")
-    a.axhline(math.log(2), color="grey", ls=":", lw=1, label="ln 2 (non-saturating G loss at eq.)")
+    a.plot(it, col("d_loss"), color=D_NET_COLOUR, label=d_loss_label)
+    a.plot(it, col("g_loss"), color=G_NET_COLOUR, label="G loss")
+    a.axhline(d_loss_optimum, color=D_NET_COLOUR, ls="--", lw=1,
+              label=f"{d_loss_optimum_label} (D loss at equilibrium)")
+    a.axhline(math.log(2), color=G_NET_COLOUR, ls=":", lw=1,
+              label="ln 2 (non-saturating G loss at eq.)")
     a.set_ylabel("loss")
     a.set_title("Losses")
     a.legend(fontsize=8)
@@ -105,8 +118,8 @@ def plot_history(history, path, title="Training diagnostics"):
     a.legend(fontsize=8)
 
     a = ax[1, 1]
-    a.semilogy(it, col("g_grad_norm"), label="||grad theta_G||")
-    a.semilogy(it, col("d_grad_norm"), label="||grad theta_D||")
+    a.semilogy(it, col("d_grad_norm"), color=D_NET_COLOUR, label="||grad theta_D||")
+    a.semilogy(it, col("g_grad_norm"), color=G_NET_COLOUR, label="||grad theta_G||")
     a.set_xlabel("iteration")
     a.set_ylabel("gradient norm")
     a.set_title("Gradient norms")
@@ -146,10 +159,21 @@ def draw_1d(ax, snap, p_data=None, xlim=None, ylim=None, legend=True, title=None
     x = snap["x"]
     lo, hi = xlim or (x[0], x[-1])
     bins = numpy.linspace(lo, hi, 61)
-    ax.hist(snap["real"], bins=bins, density=True, alpha=0.45, color=REAL_COLOUR,
-            label="real samples")
-    ax.hist(numpy.clip(snap["fake"], lo, hi), bins=bins, density=True, alpha=0.45,
-            color=FAKE_COLOUR, label="generated samples")
+    outside = {}
+    for name, colour, label in (("real", REAL_COLOUR, "real samples"),
+                                ("fake", FAKE_COLOUR, "generated samples")):
+        v = snap[name]
+        # Density of *all* samples, drawn where it is in view: samples outside
+        # [lo, hi] are left out (never piled into the edge bins), so the bars
+        # show less mass, and the share left out is written on the panel.
+        weights = numpy.full(len(v), 1.0 / (max(len(v), 1) * (bins[1] - bins[0])))
+        ax.hist(v, bins=bins, weights=weights, alpha=0.45, color=colour, label=label)
+        outside[name] = float(numpy.mean((v < lo) | (v > hi))) if len(v) else 0.0
+    notes = [f"{100 * share:.0f}% of {name} samples outside the plot"
+             for name, share in outside.items() if share >= 0.005]
+    if notes:
+        ax.text(0.99, 0.98, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
+                fontsize=7, color="dimgrey")
     p_d = p_data(x) if p_data is not None else gaussian_kde(snap["real"])(x)
     if p_data is not None:
         ax.plot(x, p_d, color=REAL_COLOUR, lw=1.5, label="p_data(x)")
@@ -322,21 +346,31 @@ def make_grid(images, nrow=8, padding=2, pad_value=1.0):
     return grid.transpose(1, 2, 0)
 
 
-def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2):
+def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_labels=None):
     """Save (N, 1|3, H, W) images in [-1, 1] as one PNG grid, ``nrow`` per row.
 
+    ``row_labels``: one text per row, written to the left of it (for a
+    conditional GAN: the class each row asked for).
     Returns the grid as an (H', W', C) float array in [0, 1] (handy as a GIF frame).
     """
     grid = make_grid(images, nrow=nrow, padding=padding)
     gray = grid.shape[2] == 1
     h, w = grid.shape[:2]
     dpi = 100
-    fig = Figure(figsize=(w * scale / dpi, (h * scale + (30 if title else 0)) / dpi))
+    top = 30 if title else 0
+    left = 0 if row_labels is None else 12 + 7 * max(len(str(s)) for s in row_labels)
+    fig = Figure(figsize=((w * scale + left) / dpi, (h * scale + top) / dpi))
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, h * scale / (h * scale + (30 if title else 0))))
+    ax = fig.add_axes((left / (w * scale + left), 0, w * scale / (w * scale + left),
+                       h * scale / (h * scale + top)))
     ax.imshow(grid[..., 0] if gray else grid, cmap="gray" if gray else None,
               vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")
+    if row_labels is not None:
+        cell = (h - padding) / len(row_labels)
+        for i, label in enumerate(row_labels):
+            ax.text(-4, padding + (i + 0.5) * cell - padding / 2, str(label), ha="right",
+                    va="center", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10, y=0.99)
     fig.savefig(path, dpi=dpi)

@@ -222,8 +222,8 @@ def test_not_found_error_says_where_and_how(isolated):
 
 def test_test_split_fallback_warns(isolated):
     fake_split(isolated / "d", "test", 7, 80)
-    with pytest.warns(UserWarning, match=r"only the 7-image test split .* using it for "
-                                         r"training; with internet the 60,000"):
+    with pytest.warns(mnist.TestSplitFallback, match=r"training on the 7-image test split .* "
+                      r"because the 60,000 training digits are not there and downloads are off"):
         x, y = mnist.load_mnist("train", data_dir=isolated / "d", download=False)
     assert len(x) == 7 and first_pixel(x) == 80
 
@@ -349,7 +349,8 @@ def test_download_file_keeps_nothing_on_mismatch(isolated, server):
 
 def test_failed_train_download_falls_back_to_test_split(isolated, server, monkeypatch):
     fake_split(isolated / "d", "test", 5, 100)
-    with pytest.warns(UserWarning, match="only the 5-image test split.*download failed"):
+    with pytest.warns(mnist.TestSplitFallback, match="training on the 5-image test split.*"
+                                                     "the download failed \\("):
         x, _ = mnist.load_mnist("train", data_dir=isolated / "d",
                                 mirrors=[server.url + "/nothing/"], progress=False)
     assert first_pixel(x) == 100

@@ -373,3 +373,23 @@ def test_clear_errors_for_common_porting_mistakes():
         losses.BCELoss()(np.full((2, 1), 0.5, np.float32), "real")
     with pytest.raises(TypeError, match="got list"):
         losses.MSELoss()(np.zeros((2, 1), np.float32), [[0.0], [1.0]])
+
+
+def test_dcgan_init_skips_batchnorm_without_affine():
+    from scratchgan.nn.init import dcgan_init
+    net = dcgan_init(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2, affine=False),
+                                   nn.BatchNorm2d(2)))
+    assert float(np.abs(net[0].bias.data).max()) == 0.0
+    assert abs(float(net[2].weight.data.mean()) - 1.0) < 0.1
+
+
+def test_conv_transpose_output_padding_rows_hold_painted_values():
+    """The docstring's claim: with padding, the extra bottom row is not just the bias."""
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1, bias=False)
+    layer.weight.data[...] = 1.0
+    y = layer(np.ones((1, 1, 2, 2), np.float32))
+    assert y.shape == (1, 1, 4, 4) and float(np.abs(y[0, 0, -1]).min()) > 0
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=0, output_padding=1)
+    layer.weight.data[...] = 1.0
+    y = layer(np.ones((1, 1, 2, 2), np.float32))
+    np.testing.assert_allclose(y[0, 0, -1], layer.bias.data[0])     # beyond the painted area

@@ -9,7 +9,7 @@
                  Gaussians and their mode centres)
 """
 from .idx import DataError, read_idx, write_idx
-from .mnist import load_dataset, load_fashion_mnist, load_mnist
+from .mnist import TestSplitFallback, load_dataset, load_fashion_mnist, load_mnist
 from .sampler import ArraySampler
 from .synthetic import vertical_lines, vertical_lines_sampler
 from .toy import (grid_centres, grid_of_gaussians, line_2d, normal_1d, ring_centres,
@@ -17,7 +17,7 @@ from .toy import (grid_centres, grid_of_gaussians, line_2d, normal_1d, ring_cent
 
 __all__ = [
     "DataError", "read_idx", "write_idx",
-    "load_dataset", "load_mnist", "load_fashion_mnist",
+    "load_dataset", "load_mnist", "load_fashion_mnist", "TestSplitFallback",
     "ArraySampler",
     "vertical_lines", "vertical_lines_sampler",
     "normal_1d", "line_2d", "sine_2d", "ring_of_gaussians", "grid_of_gaussians",

@@ -53,6 +53,14 @@ import numpy
 
 from .idx import DataError, read_idx
 
+
+class TestSplitFallback(UserWarning):
+    """Training falls back to the 10,000-image test split; the message says why.
+
+    The demos print it as one plain line (``image_run``); in your own code,
+    ``warnings.simplefilter("ignore", TestSplitFallback)`` silences it.
+    """
+
 DATASETS = ("mnist", "fashion-mnist")
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 THINGS = {"mnist": "digits", "fashion-mnist": "clothing images"}
@@ -259,6 +267,17 @@ def download_file(url, dest, sha256, progress=True, timeout=None):
     return dest
 
 
+def _first_reason(error):
+    """The first mirror's failure from a download DataError, in one short phrase."""
+    lines = str(error).strip().splitlines()
+    tried = [l.strip() for l in lines[1:] if l.startswith("  ")]
+    if not tried:
+        return lines[0] if lines else "unknown reason"
+    url, _, reason = tried[0].partition(": ")
+    more = f", and {len(tried) - 1} more mirror(s)" if len(tried) > 1 else ""
+    return f"{url}: {reason}{more}"
+
+
 def _names(split):
     return " and ".join(stem + ".gz" for stem in FILES[split])
 
@@ -344,11 +363,12 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
         test = find_split(name, "test", data_dir, cache_dir)
         if test is not None:
             images, labels = _read_split(*test)
-            why = "download=False" if failure is None else "the download failed"
-            warnings.warn(
-                f"only the {len(images):,}-image test split of {TITLES[name]} found at "
-                f"{test[0].parent}; using it for training; with internet the 60,000 "
-                f"training {THINGS[name]} are downloaded ({why})", stacklevel=3)
+            why = ("downloads are off (download=False / --no-download)" if failure is None
+                   else "the download failed (" + _first_reason(failure) + ")")
+            warnings.warn(TestSplitFallback(
+                f"training on the {len(images):,}-image test split of {TITLES[name]} found "
+                f"at {test[0].parent}, because the 60,000 training {THINGS[name]} are not "
+                f"there and {why}"), stacklevel=3)
             return images, labels
 
     searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir))

@@ -19,6 +19,13 @@ At the global optimum of the minimax game (Goodfellow et al. 2014, Theorem 1)
 D(x) = 1/2 everywhere, so d_loss = 2 log 2 ~ 1.386, g_loss = log 2 ~ 0.693 and
 both accuracies hover around 1/2.
 
+Which D loss is printed: scratchgan's d_loss is the *sum* BCE(real) + BCE(fake)
+= -V(D, G), the game's value (optimum 2 log 2 ~ 1.386).  PyTorch-GAN's
+scripts print their *average*, (real_loss + fake_loss) / 2 (optimum
+log 2 ~ 0.693): halve our d_loss to compare it with the lecture's console.
+(With ``mismatched_labels`` a third term, real images with wrong labels,
+is added to the sum.)
+
 Two failures are common enough to warn about:
 
 * convergence failure: D wins outright.  Its accuracy sits near 100% while G's
@@ -130,6 +137,7 @@ class History:
 def format_line(row):
     """The console line, as in the lecture:
     ``iter 1000  d_loss=0.66  g_loss=0.73  D(x)=0.55  D(G(z))=0.45  real_acc=0.65  fake_acc=0.23``
+    (d_loss = BCE(real) + BCE(fake), the sum: PyTorch-GAN prints half of it.)
     """
     return (f"iter {row['iter']}  d_loss={row['d_loss']:.2f}  g_loss={row['g_loss']:.2f}  "
             f"D(x)={row['D_x']:.2f}  D(G(z))={row['D_G_z']:.2f}  "

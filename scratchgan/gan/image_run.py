@@ -223,6 +223,11 @@ def draw(G, z, c=None, mode="train"):
             restore_buffers(G, saved)
 
 
+CLASS_NAMES = {"mnist": [str(d) for d in range(10)],
+               "fashion": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                           "Shirt", "Sneaker", "Bag", "Boot"]}
+
+
 def fixed_noise(n, dim, seed):
     """n noise vectors from their own RandomState(seed): the same in every run
     and every resume, and drawn without touching ``backend.rng()``."""
@@ -252,10 +257,19 @@ class ImageRun:
         """The training images on the device (and, for a conditional GAN, their
         labels as one-hot rows on the device).  Moved once; the sampler then
         gathers minibatches there."""
+        import warnings
         from ..data import load_dataset
+        from ..data.mnist import TestSplitFallback
         name = {"mnist": "mnist", "fashion": "fashion-mnist"}[self.args.dataset]
-        images, labels = load_dataset(name, "train", data_dir=self.args.data_dir,
-                                      download=not self.args.no_download)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TestSplitFallback)
+            images, labels = load_dataset(name, "train", data_dir=self.args.data_dir,
+                                          download=not self.args.no_download)
+        for w in caught:                       # one plain line, not a warning's echo
+            if issubclass(w.category, TestSplitFallback):
+                print(f"note: {w.message}")
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.n_train = len(images)
         images = backend.to_device(images, dtype=backend.get_default_dtype())
         if not self.conditional:
@@ -371,8 +385,14 @@ class ImageRun:
     def save_grid(self, trainer, path, z, c, title=None):
         from ..viz import save_image_grid
         path.parent.mkdir(parents=True, exist_ok=True)
+        rows = None
+        if c is not None:                      # row i asks for class i: say which
+            names = CLASS_NAMES.get(self.args.dataset)
+            rows = [names[i % self.n_classes] if names else i % self.n_classes
+                    for i in range(self.args.grid_size)]
         save_image_grid(self.draw(trainer, z, c), path, nrow=self.args.grid_size,
-                        title=title or f"{self.name}, iteration {trainer.iteration}")
+                        title=title or f"{self.name}, iteration {trainer.iteration}",
+                        row_labels=rows)
 
     def finish(self, trainer, arch):
         """The files of the end of a run (see the module doc)."""
@@ -385,7 +405,7 @@ class ImageRun:
         if frames:
             save_gif(frames, out / "progress.gif")
         if len(trainer.history):
-            plot_history(trainer.history, out / "losses.png")
+            plot_history(trainer.history, out / "losses.png", **trainer.d_loss_terms())
         trainer.to_csv(out / "history.csv")
         written = ["final_grid.png"] + (["progress.gif"] if frames else []) + (
             ["losses.png"] if len(trainer.history) else []) + ["history.csv", CHECKPOINT]

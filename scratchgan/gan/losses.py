@@ -35,7 +35,7 @@ class NonSaturatingLoss:
     """L_G = -mean log D(G(z)) = BCE(D(G(z)), 1)   (the default).
 
     Why not the minimax loss?  Write D(G(z)) = sigmoid(a) with a the logit.
-    Then, per sample,
+    Then, per sample, the gradients *with respect to the logit a* are
 
         minimax:          d/da log(1 - sigmoid(a)) = -sigmoid(a)     = -D(G(z))
         non-saturating:   d/da [-log sigmoid(a)]  = sigmoid(a) - 1  = -(1 - D(G(z)))
@@ -43,7 +43,13 @@ class NonSaturatingLoss:
     Early in training G is poor, D rejects its samples with confidence and
     D(G(z)) ~ 0.  There the minimax gradient ~ -D(G(z)) ~ 0 vanishes (the loss
     *saturates*), while the non-saturating gradient ~ -1 is as large as it
-    gets.  Both losses push D(G(z)) up and share their fixed point, so
+    gets.  This is a statement about the logit, i.e. about what reaches D's
+    last linear layer and, through it, G.  With respect to the probability
+    p = D(G(z)) itself neither gradient vanishes (d/dp log(1 - p) = -1/(1 - p)
+    ~ -1, d/dp [-log p] = -1/p, large): the minimax gradient dies in the
+    Sigmoid's derivative p (1 - p) ~ p, which the non-saturating loss's 1/p
+    cancels.  So the backward that returns dL/dp (``backward`` here, with a
+    Sigmoid D) shows no saturation; D's backward through its Sigmoid does.  Both losses push D(G(z)) up and share their fixed point, so
     Goodfellow et al. (2014, section 3) recommend the non-saturating one:
     "This objective function results in the same fixed point of the dynamics
     of G and D but provides much stronger gradients early in learning."

@@ -81,6 +81,13 @@ def judges_samples_alone(D):
     return all(type(m) in per_sample for m in D.modules())
 
 
+def postfix(row):
+    """The progress bar's numbers for a history row (or a window's means)."""
+    return (f"d_loss={row['d_loss']:.3f} g_loss={row['g_loss']:.3f} "
+            f"D(x)={row['D_x']:.2f} D(G(z))={row['D_G_z']:.2f} "
+            f"acc={row['real_acc']:.2f}/{row['fake_acc']:.2f}")
+
+
 def shift_onehot(c):
     """Mismatched labels for one-hot conditions c (N, K): each row's 1 moves to a
     different class, chosen uniformly among the other K - 1."""
@@ -258,6 +265,20 @@ class GANTrainer:
     def _prob(self, out):
         return sigmoid(out) if self.logits else out
 
+    def d_loss_terms(self):
+        """What this trainer's d_loss adds up, and its value at the equilibrium
+        D = 1/2, as keyword arguments of ``viz.plot_history``."""
+        import math
+        label, optimum, optimum_label = "D loss = BCE(real) + BCE(fake)", 2.0, "2 ln 2"
+        if self.mismatched_labels:
+            w = self.mismatch_weight
+            label = ("D loss = BCE(real, y) + BCE(fake, y) + "
+                     f"{'' if w == 1 else f'{w:g} '}BCE(real, wrong y)")
+            optimum = 2.0 + w
+            optimum_label = f"{optimum:g} ln 2"
+        return {"d_loss_label": label, "d_loss_optimum": optimum * math.log(2),
+                "d_loss_optimum_label": optimum_label}
+
     def noise_std(self, iteration=None):
         """The instance-noise std at an iteration (default: the one being run)."""
         if not self.instance_noise:
@@ -387,11 +408,7 @@ class GANTrainer:
         """
         if self._count == 0:
             return None
-        xp = backend.get_xp()
-        sums = backend.to_host(xp.stack([xp.asarray(self._sums[s], dtype=xp.float64)
-                                         for s in STATS]))
-        row = {"iter": self.iteration}
-        row.update({s: float(v) / self._count for s, v in zip(STATS, sums)})
+        row = self._window_means()
         if self.nan_check:
             for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
                 if not is_finite(row[name]):
@@ -434,17 +451,30 @@ class GANTrainer:
             hint += "; or let D output logits (d_output='logits', BCEWithLogitsLoss)"
         raise TrainingDiverged(iteration, network, restored, value, hint=hint)
 
+    def _window_means(self):
+        """The current window's means on the host (one transfer), as a row."""
+        xp = backend.get_xp()
+        sums = backend.to_host(xp.stack([xp.asarray(self._sums[s], dtype=xp.float64)
+                                         for s in STATS]))
+        row = {"iter": self.iteration}
+        row.update({s: float(v) / self._count for s, v in zip(STATS, sums)})
+        return row
+
     # ---------------------------------------------------------- the loop
     def train(self, iters, log_every=100, print_every=1000, callback=None, progress=True):
         """Run ``iters`` iterations, logging every ``log_every``.
 
         print_every: print the console line at the first log point at or after
             each multiple of this (0: never).  The progress bar shows the
-            latest row's numbers all the time.
+            latest losses from the first iteration on: the means since the
+            last log point, refreshed at least every ``REFRESH_S`` seconds
+            (one small host transfer each time) and at every log point.
         callback(trainer, row): called after every log point, e.g. to save
             snapshots for pictures.
         Returns the history.
         """
+        import time
+
         from tqdm.auto import tqdm
 
         self.G.train()
@@ -456,16 +486,25 @@ class GANTrainer:
         bar = tqdm(total=int(iters), disable=not progress, unit="it", leave=True,
                    dynamic_ncols=True, mininterval=0.25, file=sys.stdout)
         self._console = bar.write if progress else print
+        if next_print is not None and start == 0:
+            terms = self.d_loss_terms()
+            self._console(f"{terms['d_loss_label']}: {terms['d_loss_optimum']:.3f} "
+                          f"({terms['d_loss_optimum_label']}) at the equilibrium D = 1/2; "
+                          "PyTorch-GAN's scripts print the mean of the terms instead")
+        shown = None                          # when the bar's numbers were last refreshed
         try:
             while self.iteration < end:
                 t = self.step()
                 bar.update(1)
-                if t % log_every == 0 or t == end:
+                logging = t % log_every == 0 or t == end
+                if progress and not logging and (
+                        shown is None or time.monotonic() - shown >= self.REFRESH_S):
+                    bar.set_postfix_str(postfix(self._window_means()), refresh=True)
+                    shown = time.monotonic()
+                if logging:
                     row = self.log()
-                    bar.set_postfix_str(
-                        f"d_loss={row['d_loss']:.3f} g_loss={row['g_loss']:.3f} "
-                        f"D(x)={row['D_x']:.2f} D(G(z))={row['D_G_z']:.2f} "
-                        f"acc={row['real_acc']:.2f}/{row['fake_acc']:.2f}", refresh=False)
+                    bar.set_postfix_str(postfix(row), refresh=False)
+                    shown = time.monotonic()
                     if next_print is not None and (t >= next_print or t == end):
                         self._console(format_line(row))
                         next_print = (t // print_every + 1) * print_every
@@ -475,6 +514,8 @@ class GANTrainer:
             bar.close()
             self._console = print
         return self.history
+
+    REFRESH_S = 2.0          # the progress bar's numbers are at most this old
 
     def to_csv(self, path):
         """Write the history as CSV (one row per log point)."""

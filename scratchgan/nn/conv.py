@@ -177,8 +177,12 @@ class ConvTranspose2d(_ConvBase):
 
     Forward: every input pixel paints a weighted copy of the kernel onto the
     output, the copies overlapping and summing, then ``padding`` rows/columns
-    are cropped from each border (``output_padding`` extra zero rows/columns
-    are kept at the bottom/right; they receive only the bias):
+    are cropped from each border.  ``output_padding`` makes the output that
+    many rows/columns taller/wider at the bottom/right: of the rows cropped
+    there it keeps that many (they hold painted values, so they are not
+    zero), and any row beyond the painted area is zero plus the bias.  It
+    exists because a stride-s Conv2d maps several input sizes to one output
+    size; output_padding picks which of them this layer inverts:
 
         y[n, o, h*sh + i - ph, w*sw + j - pw] += sum_c x[n, c, h, w] * W[c, o, i, j]
         y[n, o, :, :] += b[o]

@@ -47,7 +47,8 @@ def pytorch_default(weight_shape, fan_in, bias=True):
 
 def dcgan_init(model):
     """DCGAN's initialisation, in place: conv/linear W ~ N(0, 0.02), b = 0,
-    BatchNorm gamma ~ N(1, 0.02), beta = 0 (Radford et al. 2016, section 4)."""
+    BatchNorm gamma ~ N(1, 0.02), beta = 0 (Radford et al. 2016, section 4).
+    A BatchNorm without gamma and beta (``affine=False``) has nothing to set."""
     from .linear import Linear
     from .conv import Conv2d, ConvTranspose2d
     from .norm import _BatchNorm
@@ -56,7 +57,7 @@ def dcgan_init(model):
             m.weight.data[...] = normal(m.weight.shape, 0.0, 0.02, m.weight.data.dtype)
             if m.bias is not None:
                 m.bias.data[...] = 0
-        elif isinstance(m, _BatchNorm):
+        elif isinstance(m, _BatchNorm) and m.affine:
             m.weight.data[...] = normal(m.weight.shape, 1.0, 0.02, m.weight.data.dtype)
             m.bias.data[...] = 0
     return model

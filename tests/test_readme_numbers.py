@@ -1,0 +1,77 @@
+"""The numbers README.md states for the toy demos are the numbers a user gets.
+
+Each test checks that the README still states the number, runs the demo as a
+user would (seed 0, its defaults, a fresh output folder) and compares what it
+prints with a tolerance.  About a minute and a half in all on two cores; the
+demos are deterministic on the CPU, so the tolerances only absorb a
+different BLAS build.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def run_demo(name, out, *args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, str(ROOT / "demos" / f"{name}.py"), "--out", str(out),
+                           "--no-progress", *args], capture_output=True, text=True, timeout=600,
+                          env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+def number(pattern, text):
+    m = re.search(pattern, text)
+    assert m, f"{pattern!r} not in the demo's output:\n{text[-1500:]}"
+    return [float(g) for g in m.groups()]
+
+
+def test_normal_1d(tmp_path):
+    assert "KS distance 0.029, mean 4.00, std 1.14" in README
+    text = run_demo("normal_1d", tmp_path)
+    ks, mean, std = number(r"KS distance to N\(4.0, 1.25\^2\): ([\d.]+)\s+mean ([\d.]+) "
+                           r"\(target 4.0\)\s+std ([\d.]+)", text)
+    assert ks == pytest.approx(0.029, abs=0.004)
+    assert mean == pytest.approx(4.00, abs=0.02)
+    assert std == pytest.approx(1.14, abs=0.03)
+    for name in ("samples.npy", "history.csv", "curves.png", "final.png", "snapshots.png",
+                 "training.gif"):
+        assert (tmp_path / name).stat().st_size > 0, name
+
+
+@pytest.mark.parametrize("demo,pattern,value", [
+    ("line_2d", r"distance to the line: mean ([\d.]+)", 0.0022),
+    ("sine_2d", r"\|y - sin x\|: mean ([\d.]+)", 0.0096)])
+def test_curves_2d(tmp_path, demo, pattern, value):
+    assert "mean distance to the curve 0.0022 / 0.0096" in README
+    (got,) = number(pattern, run_demo(demo, tmp_path))
+    assert got == pytest.approx(value, rel=0.25)
+
+
+def test_saturation_1d(tmp_path):
+    assert "minimax G gradient 67× smaller in the first 50 iterations (0.042 vs 2.8)" in README
+    text = run_demo("saturation_1d", tmp_path)
+    (mm,) = number(r"minimax: \|\|grad G\|\| over the first 50 iterations ([\d.e+-]+);", text)
+    (ns,) = number(r"non_saturating: \|\|grad G\|\| over the first 50 iterations ([\d.e+-]+);",
+                   text)
+    assert mm == pytest.approx(0.042, rel=0.1) and ns == pytest.approx(2.8, rel=0.1)
+    (ratio,) = number(r"the minimax G's gradient is (\d+) times smaller", text)
+    assert ratio == pytest.approx(67, rel=0.1)
+
+
+@pytest.mark.parametrize("data,modes,quality", [("ring", "8/8", 0.984), ("grid", "25/25", 0.949)])
+def test_mixture_2d(tmp_path, data, modes, quality):
+    assert f"{data} {modes} modes, {quality:.1%} high quality" in README
+    text = run_demo("mixture_2d", tmp_path, "--data", data)
+    m = re.search(r"modes captured (\d+/\d+)\s+well covered (\d+/\d+)\s+high quality ([\d.]+)%",
+                  text)
+    assert m, text[-1500:]
+    assert m.group(1) == modes and m.group(2) == modes
+    assert float(m.group(3)) / 100 == pytest.approx(quality, abs=0.01)
