@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 # These networks are tiny: multi-threaded BLAS only adds overhead, and on a busy
 # machine its spinning threads slow a run down tenfold.  Must precede numpy's import.
@@ -22,6 +23,7 @@ except ImportError:                                       # run from a source ch
 import numpy
 
 from scratchgan import backend, nn, optim, viz
+from scratchgan.gan.diagnostics import GANWarning
 
 
 def parser(description, iters, batch_size, lr, k=1, out=None, optimizer="Adam"):
@@ -50,6 +52,9 @@ def setup(args):
             sys.exit(f"--device gpu: {e}\nRun with --device cpu instead.")
     backend.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
+    # The trainer prints its warnings as plain "WARNING ..." lines on the console;
+    # the Python warning with its source line would say the same thing twice.
+    warnings.simplefilter("ignore", GANWarning)
     print(f"device={args.device} seed={args.seed} iters={args.iters} "
           f"batch_size={args.batch_size} k={args.k} lr={args.lr} out={args.out}")
     return time.time()

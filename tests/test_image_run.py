@@ -163,3 +163,15 @@ def test_classifier_learns(score_digits):
         model.backward(loss_fn.backward())
         opt.step()
     assert (score_digits.predict(model, x).argmax(axis=1) == y).all()
+
+
+def test_line_report_does_not_count_blank_images_as_straight(capsys):
+    from scratchgan.data import vertical_lines
+    report = load_demo("lines_dcgan").line_report
+    lines = vertical_lines(10, size=32, rng=numpy.random.RandomState(0))
+    blank = -numpy.ones((10, 1, 32, 32), numpy.float32)
+    assert report(lines)["straight"] == 1.0
+    assert report(blank)["straight"] == 0.0
+    mixed = report(numpy.concatenate([lines, blank]))
+    assert mixed["straight"] == 0.5 and mixed["runs"][0] == 0.5
+    assert "blank (no line): 50.0%" in capsys.readouterr().out

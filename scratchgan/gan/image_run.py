@@ -445,8 +445,13 @@ class ImageRun:
 
         log_every = math.gcd(a.sample_every, 100)     # checkpoints fall on log points
         if total > start:
-            trainer.train(total - start, log_every=log_every, print_every=a.sample_every,
-                          callback=every_log_point, progress=not a.no_progress)
+            import warnings
+            from .diagnostics import GANWarning
+            with warnings.catch_warnings():
+                # the trainer prints each as a plain "WARNING ..." console line already
+                warnings.simplefilter("ignore", GANWarning)
+                trainer.train(total - start, log_every=log_every, print_every=a.sample_every,
+                              callback=every_log_point, progress=not a.no_progress)
         elif a.resume:
             print(f"{self.name}: the checkpoint is at iteration {start} >= {total}: "
                   "nothing to train")
