@@ -173,3 +173,39 @@ def rand(*shape, dtype=None):
 _env = os.environ.get("SCRATCHGAN_BACKEND")
 if _env:
     set_backend(_env)
+
+
+def keep_freed_memory(keep=True):
+    """Ask the C allocator (glibc) to keep freed memory for reuse.
+
+    Why: every layer allocates and frees arrays of several megabytes per step,
+    and each backward releases its forward's cache at once.  By default glibc
+    hands a large free block at the top of its heap straight back to the
+    kernel, and the next step faults the same pages in again, zero-filled:
+    measured 20-40% of a DCGAN-28 step at batch 128 on the 2-core test machine.
+    With freed blocks of up to 32 MB kept on the heap (and the heap trimmed
+    only when 512 MB lie free), the next step reuses them, as PyTorch's and
+    CuPy's own allocators reuse theirs.  The process still holds no more than
+    its peak.  Linux with glibc only; elsewhere (or if the call fails) nothing
+    changes.  Called once at import unless ``SCRATCHGAN_KEEP_MEMORY=0``.
+    Returns True when the setting was applied.
+    """
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # from glibc's malloc.h
+    if keep:
+        ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) and mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    else:                  # glibc's initial values (its dynamic adjustment stays off)
+        ok = mallopt(M_MMAP_THRESHOLD, 128 << 10) and mallopt(M_TRIM_THRESHOLD, 128 << 10)
+    return bool(ok)
+
+
+if os.environ.get("SCRATCHGAN_KEEP_MEMORY", "1") != "0":
+    keep_freed_memory()

@@ -310,3 +310,42 @@ def test_sequential_shares_a_layer_object_between_positions(orders):
         np.testing.assert_allclose(dx, ref[i][0], rtol=1e-6)
         for a, b in zip(ref[i][1], grads(net)):
             np.testing.assert_allclose(b, a, rtol=1e-6)
+
+
+@pytest.mark.parametrize("options", [{}, {"feature_matching": -2}, {"joint_d_batch": False},
+                                     {"conditional": True}])
+def test_training_leaves_no_pending_forward_behind(options):
+    """After each iteration of the engine every forward has had its backward
+    (or ran under no_grad): nothing accumulates over a long run."""
+    from scratchgan import optim
+    from scratchgan.gan import GANTrainer, normal_noise
+    options = dict(options)
+    conditional = options.pop("conditional", False)
+    rs = np.random.RandomState(0)
+    if conditional:
+        G = nn.ConcatCondition(nn.Sequential(nn.Linear(4 + 2, 8), nn.BatchNorm1d(8), nn.ReLU(),
+                                             nn.Linear(8, 3)))
+        D = nn.ConcatCondition(nn.Sequential(nn.Linear(3 + 2, 8), nn.LeakyReLU(0.2),
+                                             nn.Linear(8, 1), nn.Sigmoid()))
+        eye = np.eye(2, dtype=np.float32)
+
+        def data(m):
+            return randn(rs, m, 3), backend.asarray(eye[rs.randint(0, 2, m)])
+        options["mismatched_labels"] = True
+    else:
+        G = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+        D = nn.Sequential(nn.Linear(3, 8), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.LeakyReLU(0.2),
+                          nn.Linear(8, 1), nn.Sigmoid())
+
+        def data(m):
+            return randn(rs, m, 3)
+    t = GANTrainer(G, D, optim.Adam(G.parameters()), optim.Adam(D.parameters()), data,
+                   normal_noise(4), batch_size=8, monitor=None, **options)
+    for _ in range(3):
+        t.step()
+        assert [m.pending_forwards() for m in list(G.modules()) + list(D.modules())] == \
+            [0] * len(list(G.modules()) + list(D.modules()))
+    c = backend.asarray(np.eye(2, dtype=np.float32)[[0, 1, 0, 1]]) if conditional else None
+    t.generate(4, c=c)
+    t.discriminate(np.zeros((4, 3), np.float32), c=c)
+    assert all(m.pending_forwards() == 0 for m in list(G.modules()) + list(D.modules()))

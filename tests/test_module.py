@@ -92,3 +92,16 @@ def test_cpu_alias_and_gpu_error_without_cupy(monkeypatch):
     monkeypatch.setattr(backend, "_cupy", None)
     with pytest.raises(backend.BackendError, match=r"Sequential.to\('gpu'\): no GPU here"):
         small_net().cuda()
+
+
+def test_keep_freed_memory_reports_what_it_did():
+    import sys
+    applied = backend.keep_freed_memory()
+    assert isinstance(applied, bool)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try:
+            ctypes.CDLL("libc.so.6").mallopt
+        except (OSError, AttributeError):
+            return                                   # not glibc: nothing to apply
+        assert applied

@@ -75,3 +75,14 @@ def test_mixture_2d(tmp_path, data, modes, quality):
     assert m, text[-1500:]
     assert m.group(1) == modes and m.group(2) == modes
     assert float(m.group(3)) / 100 == pytest.approx(quality, abs=0.01)
+
+
+def test_readme_python_examples_run():
+    """Every ```python block of the README runs as written."""
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 2
+    spaces = []
+    for code in blocks:
+        spaces.append({})
+        exec(compile(code, "README.md", "exec"), spaces[-1])
+    assert 0.0 < float(spaces[0]["d_loss"]) < 5.0          # the D step at the top ran
