@@ -90,10 +90,9 @@ print("  (captured: at least one sample within 3 std of the mode; well covered: 
       f"{numpy.nanmin(m['mode_quality']):.0%})")
 
 out = lambda name: os.path.join(args.out, name)  # noqa: E731
-title = (f"{args.data}, remedy={args.remedy}: {m['modes']}/{m['n_modes']} modes captured "
-         f"(>= 1 sample within 3 std),\n{m['well_covered']}/{m['n_modes']} well covered "
-         f"(>= half of their samples within 3 std); {m['high_quality']:.0%} of all samples "
-         "within 3 std")
+title = (f"{args.data}, remedy={args.remedy}: {m['high_quality']:.0%} of samples within 3 std\n"
+         f"modes captured (>= 1 sample within 3 std): {m['modes']}/{m['n_modes']}\n"
+         f"well covered (>= half of their samples): {m['well_covered']}/{m['n_modes']}")
 viz.plot_2d(snapshots[-1], out("final.png"), title=title)
 viz.save_strip(snapshots, viz.draw_2d, out("snapshots.png"), ncols=5,
                suptitle=f"{args.data} of Gaussians, remedy={args.remedy}: real (black) "

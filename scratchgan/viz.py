@@ -168,9 +168,9 @@ def draw_1d(ax, snap, p_data=None, xlim=None, ylim=None, legend=True, title=None
         # show less mass, and the share left out is written on the panel.
         weights = numpy.full(len(v), 1.0 / (max(len(v), 1) * (bins[1] - bins[0])))
         ax.hist(v, bins=bins, weights=weights, alpha=0.45, color=colour, label=label)
-        outside[name] = float(numpy.mean((v < lo) | (v > hi))) if len(v) else 0.0
-    notes = [f"{100 * share:.0f}% of {name} samples outside the plot"
-             for name, share in outside.items() if share >= 0.005]
+        outside[label] = float(numpy.mean((v < lo) | (v > hi))) if len(v) else 0.0
+    notes = [f"{100 * share:.0f}% of {label} outside the plot"
+             for label, share in outside.items() if share >= 0.005]
     if notes:
         ax.text(0.99, 0.98, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
                 fontsize=7, color="dimgrey")

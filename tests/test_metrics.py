@@ -73,3 +73,14 @@ def test_mode_stats():
     m = mode_stats(numpy.array([[0.029, 0.0], [0.031, 0.0]]), centres, std)
     assert m["high_quality"] == 0.5
     assert mode_stats(numpy.full((3, 2), 0.5), centres, std)["reverse_kl"] == math.inf
+
+
+def test_mode_stats_tells_captured_from_well_covered():
+    import numpy as np
+    from scratchgan.metrics import mode_stats
+    centres = np.array([[0.0, 0.0], [10.0, 0.0]])
+    good_a = np.zeros((50, 2))                                  # all on mode A
+    near_b = np.array([[10.0, 0.0]] * 2 + [[7.0, 0.0]] * 8)     # B: 2 of 10 samples good
+    m = mode_stats(np.concatenate([good_a, near_b]), centres, std=0.1)
+    assert m["modes"] == 2 and m["well_covered"] == 1
+    np.testing.assert_allclose(m["mode_quality"], [1.0, 0.2])

@@ -105,3 +105,21 @@ def test_plot_series(tmp_path):
     path = viz.plot_series({"a": ([1, 2, 3], [1e-3, 1e-2, 1e-1]), "b": ([1, 2, 3], [1, 1, 1])},
                            tmp_path / "s.png", title="t", ylabel="y", log_y=True)
     assert magic(path) == PNG
+
+
+def test_1d_histogram_has_no_false_spike_at_the_edge(tmp_path):
+    import numpy as np
+    """Samples beyond the plotted range are left out, not piled into the last bin,
+    and the share left out is written on the panel."""
+    from scratchgan.viz import draw_1d, figure
+    x = np.linspace(-1, 9, 400)
+    fake = np.concatenate([np.random.RandomState(0).normal(4, 1, 900), np.full(100, 50.0)])
+    snap = {"iter": 0, "real": np.random.RandomState(1).normal(4, 1, 1000), "fake": fake,
+            "x": x, "D": np.full(400, 0.5)}
+    fig = figure(6, 4)
+    ax = fig.subplots()
+    draw_1d(ax, snap)
+    bars = [p for p in ax.patches if abs(p.get_x() + p.get_width() - 9) < 1e-9]
+    assert max(p.get_height() for p in bars) < 0.05          # the last bins: no spike
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "10% of generated samples outside the plot" in texts
