@@ -1,0 +1,110 @@
+"""The lecture's MNIST GAN (PyTorch-GAN's gan.py), written out in scratchgan, top to bottom.
+
+Each block carries, as a comment, the line of the lecture's PyTorch code it
+replaces.  The one real difference: there is no autograd graph, so where
+PyTorch says ``loss.backward()`` we call each network's backward ourselves,
+right to left as the chain rule says, naming the forward each gradient
+belongs to.  ``GANTrainer`` (demos/mnist_mlp.py) is this loop plus options.
+
+    python demos/gan_loop.py --iters 20000 --data-dir ../shared/data/mnist
+"""
+import argparse
+import os
+import warnings
+
+import numpy
+from tqdm import tqdm
+
+from scratchgan import backend, losses, nn, no_grad, optim, viz
+from scratchgan.data import TestSplitFallback, load_dataset
+
+p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+p.add_argument("--iters", type=int, default=20000, help="training iterations (minibatches)")
+p.add_argument("--batch-size", type=int, default=64)
+p.add_argument("--lr", type=float, default=0.0002)
+p.add_argument("--beta1", type=float, default=0.5)
+p.add_argument("--beta2", type=float, default=0.999)
+p.add_argument("--latent-dim", type=int, default=100)
+p.add_argument("--sample-every", type=int, default=1000, help="iterations between sample grids")
+p.add_argument("--num-samples", type=int, default=10000, help="images in samples.npy")
+p.add_argument("--data-dir", default=None, help="where the MNIST .gz files are")
+p.add_argument("--no-download", action="store_true")
+p.add_argument("--out", default=os.path.join("out", "gan_loop"))
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--no-progress", action="store_true")
+args = p.parse_args()
+os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
+backend.manual_seed(args.seed)
+
+
+def block(in_feat, out_feat, normalize=True):                     # def block(in_feat, out_feat, normalize=True):
+    layers = [nn.Linear(in_feat, out_feat)]                        #     layers = [nn.Linear(in_feat, out_feat)]
+    if normalize:                                                  #     if normalize:
+        layers.append(nn.BatchNorm1d(out_feat, 0.8))               #         layers.append(nn.BatchNorm1d(out_feat, 0.8))
+    layers.append(nn.LeakyReLU(0.2))                               #     layers.append(nn.LeakyReLU(0.2, inplace=True))
+    return layers
+
+
+generator = nn.Sequential(                                         # self.model = nn.Sequential(
+    *block(args.latent_dim, 128, normalize=False), *block(128, 256), *block(256, 512),
+    *block(512, 1024), nn.Linear(1024, 28 * 28), nn.Tanh(),       #     ..., nn.Linear(1024, int(np.prod(img_shape))), nn.Tanh())
+    nn.Reshape(1, 28, 28))                                         # img = img.view(img.size(0), *img_shape)
+discriminator = nn.Sequential(                                     # img_flat = img.view(img.size(0), -1)
+    nn.Flatten(), nn.Linear(28 * 28, 512), nn.LeakyReLU(0.2),
+    nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1), nn.Sigmoid())
+adversarial_loss = losses.BCELoss()                                # adversarial_loss = torch.nn.BCELoss()
+betas = (args.beta1, args.beta2)
+optimizer_G = optim.Adam(generator.parameters(), lr=args.lr, betas=betas)      # torch.optim.Adam(...)
+optimizer_D = optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
+
+with warnings.catch_warnings(record=True) as caught:               # dataloader = DataLoader(datasets.MNIST(...),
+    warnings.simplefilter("always", TestSplitFallback)            #     shuffle=True), normalised to [-1, 1]
+    images, _ = load_dataset("mnist", "train", data_dir=args.data_dir, download=not args.no_download)
+for w in caught:
+    print(f"note: {w.message}")
+rs = numpy.random.RandomState(args.seed)
+order, at = rs.permutation(len(images)), 0                         # one shuffled pass = one epoch
+fixed_z = backend.randn(25, args.latent_dim)
+
+bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
+for i in bar:
+    if at + args.batch_size > len(images):                         # for epoch in range(opt.n_epochs):
+        order, at = rs.permutation(len(images)), 0
+    real_imgs = backend.asarray(images[order[at:at + args.batch_size]])   # for i, (imgs, _) in enumerate(dataloader):
+    at += args.batch_size
+
+    # ---- Train Generator
+    optimizer_G.zero_grad()                                        # optimizer_G.zero_grad()
+    z = backend.randn(len(real_imgs), args.latent_dim)             # z = Variable(Tensor(np.random.normal(0, 1, ...)))
+    gen_imgs = generator(z)                                        # gen_imgs = generator(z)
+    validity = discriminator(gen_imgs)                             # g_loss = adversarial_loss(discriminator(gen_imgs), valid)
+    g_loss = adversarial_loss(validity, 1.0)
+    d_validity = adversarial_loss.backward(validity)               # g_loss.backward(), right to left:
+    d_gen_imgs = discriminator.backward(d_validity, validity)      #   (also adds into D's grads, as PyTorch does)
+    generator.backward(d_gen_imgs, gen_imgs)
+    optimizer_G.step()                                             # optimizer_G.step()
+
+    # ---- Train Discriminator
+    optimizer_D.zero_grad()                                        # optimizer_D.zero_grad()
+    out_real = discriminator(real_imgs)                            # real_loss = adversarial_loss(discriminator(real_imgs), valid)
+    real_loss = adversarial_loss(out_real, 1.0)
+    out_fake = discriminator(gen_imgs)                             # fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)
+    fake_loss = adversarial_loss(out_fake, 0.0)                    #   (detach: we simply never call generator.backward)
+    d_loss = (real_loss + fake_loss) / 2                           # d_loss = (real_loss + fake_loss) / 2
+    discriminator.backward(adversarial_loss.backward(out_real) / 2, out_real)    # d_loss.backward()
+    discriminator.backward(adversarial_loss.backward(out_fake) / 2, out_fake)
+    optimizer_D.step()                                             # optimizer_D.step()
+
+    if i % 200 == 0 or i == 1:                                     # print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]" ...)
+        bar.set_postfix_str(f"D loss {float(d_loss):.3f}  G loss {float(g_loss):.3f}")
+    if i % args.sample_every == 0 or i == args.iters:              # if batches_done % opt.sample_interval == 0:
+        tqdm.write(f"[Batch {i}/{args.iters}] [D loss: {float(d_loss):f}] [G loss: {float(g_loss):f}]")
+        with no_grad():                                            #     save_image(gen_imgs.data[:25], "images/%d.png" % batches_done, nrow=5)
+            viz.save_image_grid(generator(fixed_z), os.path.join(args.out, "images", f"{i}.png"), nrow=5,
+                                title=f"iteration {i}")
+
+with no_grad():                                                    # 10,000 samples of the final G, as the other demos write
+    samples = numpy.concatenate([backend.to_host(generator(backend.randn(500, args.latent_dim)))
+                                 for _ in range(0, args.num_samples, 500)])[:args.num_samples]
+numpy.save(os.path.join(args.out, "samples.npy"), samples.astype(numpy.float32))
+print(f"wrote samples.npy ({len(samples)} images) and images/ to {args.out}")
