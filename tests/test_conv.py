@@ -394,3 +394,19 @@ def test_matches_pytorch(backend_name, transposed, cfg):
     assert rel_err(dx, tx.grad.numpy()) < 1e-5
     for name, prm in ours.named_parameters():
         assert rel_err(prm.grad, getattr(theirs, name).grad.numpy()) < 1e-5, name
+
+
+def test_conv_transpose_can_skip_the_input_gradient():
+    from scratchgan import nn
+    """ConvTranspose2d takes input_grad= like Conv2d and Linear: same dW, db, no dx."""
+    rs = np.random.RandomState(0)
+    x = rs.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    a = nn.ConvTranspose2d(3, 2, 4, 2, 1)
+    b = nn.ConvTranspose2d(3, 2, 4, 2, 1)
+    b.load_state_dict(a.state_dict())
+    dy = rs.standard_normal((2, 2, 8, 8)).astype(np.float32)
+    ya, yb = a(x), b(x)
+    assert a.backward(dy, ya).shape == x.shape
+    assert b.backward(dy, yb, input_grad=False) is None
+    np.testing.assert_array_equal(a.weight.grad, b.weight.grad)
+    np.testing.assert_array_equal(a.bias.grad, b.bias.grad)

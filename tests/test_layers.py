@@ -312,7 +312,7 @@ def test_pytorch_lecture_lines_carry_over():
 
 # -------------------------------------------------------------- Embedding
 def test_embedding_forward_backward_closed_form_and_finite_differences(xp):
-    from scratchgan.gradcheck import _numeric_grad
+    from scratchgan.gradcheck import numeric_grad
     emb = nn.Embedding(4, 3)
     y = xp.asarray([2, 0, 2, 3])
     out = emb(y)
@@ -327,7 +327,7 @@ def test_embedding_forward_backward_closed_form_and_finite_differences(xp):
     # finite differences of L = sum(W[y] * dy) w.r.t. W, in float64
     W = backend.to_host(emb.weight.data).astype(np.float64)
     yh, dh = backend.to_host(y), d.astype(np.float64)
-    numeric = _numeric_grad(lambda: float((W[yh] * dh).sum()), W, 1e-6)
+    numeric = numeric_grad(lambda: float((W[yh] * dh).sum()), W, 1e-6)
     np.testing.assert_allclose(dW, numeric, rtol=1e-5, atol=1e-6)
 
 
@@ -352,7 +352,7 @@ def test_embedding_matches_pytorch_state_dict_and_output():
 @given(n=st.integers(1, 6), dim=st.integers(1, 4), shape=st.lists(st.integers(1, 4), min_size=1, max_size=2),
        seed=st.integers(0, 1000))
 def test_embedding_gradient_equals_onehot_matmul_finite_differences(n, dim, shape, seed):
-    from scratchgan.gradcheck import _numeric_grad, _rel_error
+    from scratchgan.gradcheck import numeric_grad, rel_error
     r = np.random.RandomState(seed)
     emb = nn.Embedding(n, dim).astype(np.float64)
     y = r.randint(0, n, size=tuple(shape))
@@ -360,5 +360,5 @@ def test_embedding_gradient_equals_onehot_matmul_finite_differences(n, dim, shap
     emb(y)
     emb.backward(dy)
     W = emb.weight.data
-    numeric = _numeric_grad(lambda: float((W[y] * dy).sum()), W, 1e-6)
-    assert _rel_error(emb.weight.grad, numeric) < TOL
+    numeric = numeric_grad(lambda: float((W[y] * dy).sum()), W, 1e-6)
+    assert rel_error(emb.weight.grad, numeric) < TOL

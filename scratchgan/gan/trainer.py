@@ -102,7 +102,12 @@ def shift_onehot(c):
 
 
 class GANTrainer:
-    """Train G and D with Algorithm 1.
+    """Train G and D with Algorithm 1: the loop of ``demos/gan_loop.py``, plus options.
+
+    ``demos/gan_loop.py`` writes one iteration out by hand, as the lecture's
+    PyTorch code does (zero_grad, forwards, backwards by name, step); this
+    class runs the same steps (D first, as Algorithm 1 orders them) and adds
+    k, the GAN hacks, remedies, conditioning, logging and NaN rollback.
 
     Args:
         G, D: Modules.  D outputs one score per sample, shape (m, 1): a

@@ -253,7 +253,10 @@ class ConvTranspose2d(_ConvBase):
             y += self.bias.data.reshape(1, OC, 1, 1)
         return self._remember(y, (tuple(x.shape), x2))
 
-    def backward(self, dy, output=None):
+    skips_input_grad = True     # backward(dy, input_grad=False) is supported
+
+    def backward(self, dy, output=None, input_grad=True):
+        """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
         _, (x_shape, x2) = self._recall(output)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
@@ -269,4 +272,6 @@ class ConvTranspose2d(_ConvBase):
             self.weight.grad += dW2.reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
         if self.bias is not None and self.bias.requires_grad:
             self.bias.grad += dy.sum(axis=(0, 2, 3))
+        if not input_grad:
+            return None
         return from_rows(dcols @ W2.T, N, H, W)                    # (N, C, H, W)
