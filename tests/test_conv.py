@@ -14,6 +14,7 @@ from scratchgan.nn.conv import Conv2d, ConvTranspose2d
 from scratchgan.nn.im2col import col2im, im2col
 from scratchgan.nn.linear import Linear
 from scratchgan.nn.module import ShapeError
+from scratchgan.nn import reference
 
 from helpers import hwnc, rel_err
 
@@ -24,42 +25,10 @@ h = backend.to_host
 
 
 # ------------------------------------------------------------------ oracles
-def naive_conv2d(x, W, b, stride, padding):
-    """y[n,o,oh,ow] = b[o] + sum_{c,i,j} W[o,c,i,j] xpad[n,c,oh*sh+i,ow*sw+j]."""
-    (sh, sw), (ph, pw) = stride, padding
-    N, C, H, Wd = x.shape
-    OC, _, kh, kw = W.shape
-    xpad = np.zeros((N, C, H + 2 * ph, Wd + 2 * pw))
-    xpad[:, :, ph:ph + H, pw:pw + Wd] = x
-    OH, OW = (H + 2 * ph - kh) // sh + 1, (Wd + 2 * pw - kw) // sw + 1
-    y = np.zeros((N, OC, OH, OW))
-    for n in range(N):
-        for o in range(OC):
-            for oh in range(OH):
-                for ow in range(OW):
-                    patch = xpad[n, :, oh * sh:oh * sh + kh, ow * sw:ow * sw + kw]
-                    y[n, o, oh, ow] = (W[o] * patch).sum() + (b[o] if b is not None else 0)
-    return y
-
-
-def naive_conv_transpose2d(x, W, b, stride, padding, output_padding):
-    """Each input pixel paints x[n,c,h,w] * W[c] at (h*sh, w*sw); crop the padding."""
-    (sh, sw), (ph, pw), (oph, opw) = stride, padding, output_padding
-    N, C, H, Wd = x.shape
-    _, OC, kh, kw = W.shape
-    full = np.zeros((N, OC, (H - 1) * sh + kh + oph, (Wd - 1) * sw + kw + opw))
-    for n in range(N):
-        for c in range(C):
-            for i in range(H):
-                for j in range(Wd):
-                    full[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += x[n, c, i, j] * W[c]
-    Ho, Wo = full.shape[2] - 2 * ph, full.shape[3] - 2 * pw
-    y = full[:, :, ph:ph + Ho, pw:pw + Wo]
-    return y + (b.reshape(1, -1, 1, 1) if b is not None else 0)
-
-
-
-
+# The naive twins live in the library (scratchgan/nn/reference.py): plain loops
+# over output pixels, written straight from the definitions, in float64 NumPy.
+naive_conv2d = reference.conv2d
+naive_conv_transpose2d = reference.conv_transpose2d
 
 
 # --------------------------------------------------------------- strategies

@@ -105,6 +105,9 @@ class Conv2d(_ConvBase):
     reaches (when (H + 2ph - kh) is not a multiple of sh) get zero gradient.
 
     Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw.
+
+    Fast path: im2col + one GEMM; its naive twin, a loop over output pixels,
+    is ``scratchgan.nn.reference.conv2d``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -207,6 +210,9 @@ class ConvTranspose2d(_ConvBase):
     Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
     fan_in = OC*kh*kw (PyTorch computes it from weight.size(1)).
     ``output_padding`` must be smaller than ``stride`` (PyTorch's rule).
+
+    Fast path: one GEMM + col2im; its naive twin, every input pixel painting
+    the kernel in a loop, is ``scratchgan.nn.reference.conv_transpose2d``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,

@@ -102,7 +102,8 @@ def im2col(x, kh, kw, stride, padding):
     with OH = (H + 2ph - kh)//sh + 1, OW = (W + 2pw - kw)//sw + 1 and xpad the
     zero-padded input.  ``stride`` and ``padding`` are ints or (h, w) pairs.
     The patches are a zero-copy strided view of the padded input; the final
-    ``reshape`` makes the one copy.
+    ``reshape`` makes the one copy.  The naive twin, a loop over windows, is
+    ``scratchgan.nn.reference.im2col``.
     """
     sh, sw = _pair(stride, "stride")
     ph, pw = _pair(padding, "padding")

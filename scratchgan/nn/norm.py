@@ -33,6 +33,10 @@ and the parameter gradients
 so dx = (gamma / sigma) * (dy - dbeta/M - xhat * dgamma/M): three reductions
 share two sums.  (PyTorch's CPU kernel computes it in this last form too.)
 
+The naive twin, the chain rule one node at a time (dxhat -> dvar -> dmu ->
+dx), is ``scratchgan.nn.reference.batchnorm_backward``; the tests check that
+the two agree.
+
 In evaluation mode the running statistics are constants, the layer is the
 per-channel affine map y = gamma * (x - running_mean) / sqrt(running_var + eps)
 + beta, and dx = gamma * dy / sqrt(running_var + eps).

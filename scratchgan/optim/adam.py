@@ -18,6 +18,9 @@ class Adam(Optimizer):
     t is the parameter's own step count.  PyTorch folds the bias corrections
     in exactly this order:
     theta -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+
+    Fast path: all parameters as one flat vector; the naive twin, one
+    parameter at a time, is ``scratchgan.nn.reference.adam_step``.
     """
 
     def _buffer_names(self):
