@@ -209,16 +209,13 @@ def draw(G, z, c=None, mode="train"):
     ``mode`` "train": BatchNorm uses this batch's statistics (its running
     statistics are put back afterwards); "eval": the running statistics.
     """
-    modes = [m.training for m in G.modules()]
+    from .sampling import training_mode
     saved = batchnorm_buffers(G) if mode == "train" else None
-    G.train(mode == "train")
     try:
-        with no_grad():                     # pictures only: keep no cache
+        with training_mode(G, mode == "train"), no_grad():   # pictures only: no cache
             x = G(z) if c is None else G(z, c)
         return backend.to_host(x)
     finally:
-        for m, training in zip(G.modules(), modes):
-            m.training = training
         if saved is not None:
             restore_buffers(G, saved)
 
