@@ -247,7 +247,6 @@ class GANSteps:
             return self.instance_noise * max(0.0, 1.0 - (t - 1) / self.instance_noise_anneal)
         return self.instance_noise
 
-    # ------------------------------------------------------ one iteration
     # -- the two updates ---------------------------------------------------------
     def d_step(self):
         """One update of D: ascend log D(x) + log(1 - D(G(z))) on fresh minibatches.
