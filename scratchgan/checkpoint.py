@@ -209,10 +209,20 @@ def _compare(stored, own, what):
     return problems
 
 
-def _snapshot(state):
-    """A copy of a state dict, so a failed load can be rolled back."""
-    return {k: (v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else v)
-            for k, v in state.items()}
+def copy_state(state):
+    """A copy of a state dict: arrays copied on their own device, nested dicts
+    (an optimizer's ``param_groups``) copied too, numbers and strings as they are.
+    The one copy helper: checkpoint rollback, the trainer's last good state and
+    the sample grids' BatchNorm statistics all use it."""
+    out = {}
+    for k, v in state.items():
+        if isinstance(v, dict):
+            out[k] = copy_state(v)
+        elif hasattr(v, "shape") and hasattr(v, "copy"):
+            out[k] = backend.get_array_module(v).array(v, copy=True)
+        else:
+            out[k] = v
+    return out
 
 
 def load_checkpoint(path, models=None, optimizers=None, arch=None):
@@ -265,7 +275,7 @@ def load_checkpoint(path, models=None, optimizers=None, arch=None):
     try:
         for group, objects in (("models", models), ("optimizers", optimizers)):
             for name, obj in (objects or {}).items():
-                failing = (obj, _snapshot(obj.state_dict()))
+                failing = (obj, copy_state(obj.state_dict()))
                 obj.load_state_dict(result[group][name])
                 done.append(failing)
                 failing = None

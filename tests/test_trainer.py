@@ -394,7 +394,7 @@ def test_joint_d_batch_gives_the_same_d_gradient_as_two_passes(soft):
 
 def test_joint_d_batch_only_when_d_judges_samples_alone():
     from scratchgan import models
-    from scratchgan.gan.trainer import judges_samples_alone
+    from scratchgan.gan.steps import judges_samples_alone
     assert judges_samples_alone(models.mlp_gan()[1])
     assert not judges_samples_alone(models.dcgan28()[1])          # BatchNorm2d in D
     assert not judges_samples_alone(nn.Sequential(MinibatchStdDev(), nn.Linear(2, 1)))

@@ -43,7 +43,6 @@ a warning says so and the test split is returned: a GAN learns digits from
 import hashlib
 import http.client
 import os
-import sys
 import tempfile
 import urllib.request
 import warnings
@@ -184,43 +183,12 @@ def find_split(name, split, data_dir=None, cache_dir=None):
 
 
 # ------------------------------------------------------------------ downloading
-try:
-    from tqdm import tqdm as _tqdm
-except ImportError:                       # tqdm is optional: fall back to text
-    _tqdm = None
-
-
-class _TextProgress:
-    """A minimal stand-in for tqdm: one line on stderr, rewritten in place."""
-
-    def __init__(self, total, desc):
-        self.total, self.desc, self.done, self._shown = total, desc, 0, None
-
-    def update(self, n):
-        self.done += n
-        mb = self.done / 1e6
-        if self.total:
-            text = f"{self.desc}: {100 * self.done // self.total:3d}% of {self.total / 1e6:.1f} MB"
-        else:
-            text = f"{self.desc}: {mb:.1f} MB"
-        if text != self._shown:
-            sys.stderr.write("\r" + text)
-            sys.stderr.flush()
-            self._shown = text
-
-    def close(self):
-        if self._shown is not None:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def _progress(total, desc, enabled):
+    """A download progress bar (tqdm is a dependency), or None when switched off."""
     if not enabled:
         return None
-    if _tqdm is not None:
-        return _tqdm(total=total, desc=desc, unit="B", unit_scale=True,
-                     unit_divisor=1024)
-    return _TextProgress(total, desc)
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
 
 
 def download_file(url, dest, sha256, progress=True, timeout=None):

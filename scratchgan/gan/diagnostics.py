@@ -37,7 +37,6 @@ import csv
 import math
 import warnings
 
-from .. import backend
 
 COLUMNS = ("iter", "d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
            "g_grad_norm", "d_grad_norm", "diversity")
@@ -223,13 +222,3 @@ def is_finite(value):
     """True when a scalar (host or device) is neither NaN nor +-Inf (syncs on a GPU)."""
     return math.isfinite(float(value))
 
-
-def copy_state(state):
-    """A copy of a state dict (arrays copied on their own device, numbers as is)."""
-    out = {}
-    for k, v in state.items():
-        if hasattr(v, "copy") and hasattr(v, "shape"):
-            out[k] = backend.get_array_module(v).array(v, copy=True)
-        else:
-            out[k] = v
-    return out

@@ -97,7 +97,7 @@ import numpy
 
 from .. import backend
 from ..nn.module import no_grad
-from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..checkpoint import CheckpointError, copy_state, load_checkpoint, save_checkpoint
 from .diagnostics import COLUMNS, History
 
 #: Flags that shape training: a checkpoint made with other values is refused.
@@ -192,9 +192,8 @@ def onehot(labels, n_classes=10):
 # ---------------------------------------------------------------- drawing
 def batchnorm_buffers(module):
     """Copies of every BatchNorm running statistic in ``module`` (name -> array)."""
-    xp = backend.get_xp()
-    return {name: xp.array(value, copy=True) for name, value in module.named_buffers()
-            if value is not None}
+    return copy_state({name: value for name, value in module.named_buffers()
+                       if value is not None})
 
 
 def restore_buffers(module, saved):

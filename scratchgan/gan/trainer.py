@@ -21,10 +21,11 @@ import time
 from tqdm.auto import tqdm
 
 from .. import backend
-from .diagnostics import (FailureMonitor, History, TrainingDiverged, copy_state,
-                          format_line, is_finite, spread)
+from ..checkpoint import copy_state
+from .diagnostics import (FailureMonitor, History, TrainingDiverged, diversity_ratio,
+                          format_line, is_finite)
 from . import sampling
-from .steps import GANSteps, grad_norm, judges_samples_alone, shift_onehot  # noqa: F401
+from .steps import GANSteps
 
 # The per-iteration statistics averaged into each history row, in this order.
 STATS = ("d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
@@ -112,8 +113,7 @@ class GANTrainer(GANSteps):
             for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
                 if not is_finite(row[name]):
                     self._diverged(self.iteration, network, row[name])
-        real = float(spread(self._last_real))
-        row["diversity"] = float(spread(self._last_fake)) / real if real > 0 else float("nan")
+        row["diversity"] = diversity_ratio(self._last_fake, self._last_real)
         self._reset_window()
         self.history.append(row)
         if self.monitor is not None:
