@@ -72,8 +72,8 @@ def test_draw_has_no_side_effects():
     z = backend.asarray(image_run.fixed_noise(6, 8, seed=0))
     before = {k: numpy.array(v, copy=True) for k, v in G.state_dict().items()}
     rng = backend.get_rng_state()
-    x_train = image_run.draw(G, z, mode="train")
-    x_eval = image_run.draw(G, z, mode="eval")
+    x_train = image_run.sample_images(G, z, mode="train")
+    x_eval = image_run.sample_images(G, z, mode="eval")
     for k, v in G.state_dict().items():                   # running statistics put back
         assert numpy.array_equal(v, before[k]), k
     assert numpy.array_equal(backend.get_rng_state()["keys"], rng["keys"])

@@ -202,7 +202,7 @@ def restore_buffers(module, saved):
             value[...] = saved[name]
 
 
-def draw(G, z, c=None, mode="train"):
+def sample_images(G, z, c=None, mode="train"):
     """G(z) (or G(z, c)) on the host, with no side effect on G.
 
     ``mode`` "train": BatchNorm uses this batch's statistics (its running
@@ -300,10 +300,10 @@ class ImageRun:
         """The classes asked for in samples.npy: equal shares, in order 0, 1, ..."""
         return numpy.arange(n) % self.n_classes
 
-    def draw(self, trainer, z, c=None):
-        return draw(trainer.G, z, c, self.args.sample_mode)
+    def sample_images(self, trainer, z, c=None):
+        return sample_images(trainer.G, z, c, self.args.sample_mode)
 
-    def draw_samples(self, trainer, n):
+    def samples_for_file(self, trainer, n):
         """n samples of the final G (host, float32), in batches of --batch-size,
         from noise of RandomState(seed + 1).  Returns (images, labels or None)."""
         rs = numpy.random.RandomState(self.args.seed + 1)
@@ -314,7 +314,7 @@ class ImageRun:
             z = backend.to_device(rs.standard_normal((j - i, self.args.latent_dim))
                                   .astype(backend.get_default_dtype()))
             c = None if labels is None else backend.to_device(onehot(labels[i:j], self.n_classes))
-            parts.append(self.draw(trainer, z, c))
+            parts.append(self.sample_images(trainer, z, c))
         images = numpy.concatenate(parts) if parts else numpy.zeros((0,), numpy.float32)
         return images.astype(numpy.float32, copy=False), labels
 
@@ -386,7 +386,7 @@ class ImageRun:
             names = CLASS_NAMES.get(self.args.dataset)
             rows = [names[i % self.n_classes] if names else i % self.n_classes
                     for i in range(self.args.grid_size)]
-        save_image_grid(self.draw(trainer, z, c), path, nrow=self.args.grid_size,
+        save_image_grid(self.sample_images(trainer, z, c), path, nrow=self.args.grid_size,
                         title=title or f"{self.name}, iteration {trainer.iteration}",
                         row_labels=rows)
 
@@ -406,7 +406,7 @@ class ImageRun:
         written = ["final_grid.png"] + (["progress.gif"] if frames else []) + (
             ["losses.png"] if len(trainer.history) else []) + ["history.csv", CHECKPOINT]
         if a.num_samples > 0:
-            images, labels = self.draw_samples(trainer, a.num_samples)
+            images, labels = self.samples_for_file(trainer, a.num_samples)
             numpy.save(out / "samples.npy", images)
             written.append("samples.npy")
             if labels is not None:

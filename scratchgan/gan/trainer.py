@@ -77,7 +77,7 @@ class GANTrainer(GANSteps):
         self.nan_check = nan_check or None
         self.monitor = FailureMonitor() if monitor == "default" else monitor
         self.history = History()
-        self._good = None                  # the last good state (see snapshot)
+        self._good = None                  # the last good state (see keep_good_state)
         self._reset_window()
         self._console = print
 
@@ -119,18 +119,18 @@ class GANTrainer(GANSteps):
         if self.monitor is not None:
             for message in self.monitor.update(row):
                 self._console("WARNING " + message)
-        self.snapshot()
+        self.keep_good_state()
         return row
 
-    def snapshot(self):
+    def keep_good_state(self):
         """Remember the current state of G, D and both optimizers (device copies)."""
         self._good = {"iteration": self.iteration,
                       "G": copy_state(self.G.state_dict()), "D": copy_state(self.D.state_dict()),
                       "opt_G": copy_state(self.opt_G.state_dict()),
                       "opt_D": copy_state(self.opt_D.state_dict())}
 
-    def restore(self):
-        """Load the last snapshot back into G, D and the optimizers."""
+    def restore_good_state(self):
+        """Load the last good state back into G, D and the optimizers (the rollback)."""
         good = self._good
         self.G.load_state_dict(good["G"])
         self.D.load_state_dict(good["D"])
@@ -142,7 +142,7 @@ class GANTrainer(GANSteps):
         return self.iteration
 
     def _diverged(self, iteration, network, value):
-        restored = self.restore()
+        restored = self.restore_good_state()
         hint = (f"lower the learning rates (now lr_G={getattr(self.opt_G, 'lr', '?')}, "
                 f"lr_D={getattr(self.opt_D, 'lr', '?')}), e.g. halve them; with Adam try "
                 f"beta1 = 0.5")
@@ -175,7 +175,7 @@ class GANTrainer(GANSteps):
         self.G.train()
         self.D.train()
         if self._good is None:
-            self.snapshot()
+            self.keep_good_state()
         start, end = self.iteration, self.iteration + int(iters)
         next_print = (start // print_every + 1) * print_every if print_every else None
         bar = tqdm(total=int(iters), disable=not progress, unit="it", leave=True,

@@ -278,7 +278,7 @@ class Module:
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
-    def backward(self, grad_out, output=None):
+    def backward(self, dy, output=None):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
     def __call__(self, *args, **kwargs):
@@ -630,7 +630,7 @@ class Sequential(Module):
             hidden.append(x)
         return self._remember(x, tuple(hidden[:-1]))     # y itself is the key
 
-    def backward(self, grad_out, output=None, input_grad=True):
+    def backward(self, dy, output=None, input_grad=True):
         """Back-propagate through every layer, last to first.
 
         ``input_grad=False`` says the caller does not need dL/dx (D's own step:
@@ -643,9 +643,9 @@ class Sequential(Module):
         first = self.layers[0] if len(self.layers) else None
         for layer, out in zip(reversed(self.layers), reversed(outputs)):
             if layer is first and not input_grad and getattr(layer, "skips_input_grad", False):
-                return layer.backward(grad_out, out, input_grad=False)
-            grad_out = layer.backward(grad_out, out)
-        return grad_out
+                return layer.backward(dy, out, input_grad=False)
+            dy = layer.backward(dy, out)
+        return dy
 
     def __getitem__(self, i):
         return self.layers[i]
