@@ -51,13 +51,13 @@ def dcgan_init(model):
     A BatchNorm without gamma and beta (``affine=False``) has nothing to set."""
     from .linear import Linear
     from .conv import Conv2d, ConvTranspose2d
-    from .norm import _BatchNorm
+    from .norm import BatchNorm1d            # BatchNorm2d is a BatchNorm1d too
     for m in model.modules():
         if isinstance(m, (Linear, Conv2d, ConvTranspose2d)):
             m.weight.data[...] = normal(m.weight.shape, 0.0, 0.02, m.weight.data.dtype)
             if m.bias is not None:
                 m.bias.data[...] = 0
-        elif isinstance(m, _BatchNorm) and m.affine:
+        elif isinstance(m, BatchNorm1d) and m.affine:
             m.weight.data[...] = normal(m.weight.shape, 1.0, 0.02, m.weight.data.dtype)
             m.bias.data[...] = 0
     return model

@@ -58,7 +58,8 @@ from . import init
 def _channel_sum(a):
     """Per-channel sums of an (N, C, ...) array: a.sum over every axis but 1.
 
-    Computed as a matrix-vector product with a vector of ones where the memory
+    An optimisation, nothing more (``a.sum(axis=(0, 2, 3))`` is the plain
+    version): computed as a matrix-vector product with a vector of ones where the memory
     layout allows a free 2-D/3-D view (BLAS is several times faster than the
     generic reduction): (M, C) rows for the HWNC layout of the conv outputs,
     (N, C, L) for plain C-contiguous arrays.  Same numbers, up to rounding.
@@ -76,12 +77,28 @@ def _channel_sum(a):
     return a.sum(axis=(0,) + tuple(range(2, a.ndim)))
 
 
-class _BatchNorm(Module):
-    """Shared code of BatchNorm1d and BatchNorm2d; see the module docstring."""
+class BatchNorm1d(Module):
+    """``torch.nn.BatchNorm1d``: per-feature normalisation of (N, C) or (N, C, L).
+
+    Shapes:  x (N, C) or (N, C, L)  ->  y, same shape
+             weight = gamma (C,) init 1,  bias = beta (C,) init 0
+             buffers running_mean (C,) init 0, running_var (C,) init 1,
+             num_batches_tracked () int64
+
+    Statistics per channel over axis 0 (and 2).  Training on one value per
+    channel (a batch of 1 for (1, C)) raises, as in PyTorch: the variance
+    would be 0 and xhat meaningless.
+
+    Forward (training):  xhat = (x - mean(x)) / sqrt(var(x) + eps),  y = gamma xhat + beta
+    Backward (training): dx = (gamma / sigma) (dy - mean(dy) - xhat mean(dy xhat)),
+                         dgamma = sum(dy xhat),  dbeta = sum(dy)
+    (derived in the module docstring; the step-by-step twin is
+    ``reference.batchnorm_backward``).  BatchNorm2d is this class over (N, C, H, W).
+    """
 
     buffer_names = ("running_mean", "running_var", "num_batches_tracked")
-    _ranks = ()
-    _what = ""
+    _ranks = (2, 3)
+    _what = "(N, C) or (N, C, L)"
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True):
@@ -193,23 +210,9 @@ class _BatchNorm(Module):
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
-class BatchNorm1d(_BatchNorm):
-    """``torch.nn.BatchNorm1d``: per-feature normalisation of (N, C) or (N, C, L).
-
-    Shapes:  x (N, C) or (N, C, L)  ->  y, same shape
-             weight = gamma (C,) init 1,  bias = beta (C,) init 0
-             buffers running_mean (C,) init 0, running_var (C,) init 1,
-             num_batches_tracked () int64
-
-    Statistics per channel over axis 0 (and 2).  Forward and backward: see the
-    module docstring.  Training on one value per channel (a batch of 1 for
-    (1, C)) raises, as in PyTorch: the variance would be 0 and xhat meaningless.
-    """
-    _ranks = (2, 3)
-    _what = "(N, C) or (N, C, L)"
 
 
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNorm1d):
     """``torch.nn.BatchNorm2d``: per-channel normalisation of (N, C, H, W).
 
     Shapes:  x (N, C, H, W)  ->  y (N, C, H, W)
@@ -218,7 +221,8 @@ class BatchNorm2d(_BatchNorm):
 
     The statistics of channel c are taken over all N*H*W values x[:, c, :, :]:
     BatchNorm2d is BatchNorm1d applied to x viewed as (N*H*W, C), computed here
-    by reducing over the axes (0, 2, 3) without that transpose.
+    by reducing over the axes (0, 2, 3) without that transpose: the same code,
+    only the accepted rank differs.
     """
     _ranks = (4,)
     _what = "(N, C, H, W)"
