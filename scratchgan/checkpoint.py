@@ -68,6 +68,8 @@ def _flatten(prefix, mapping, out):
         if not key or "/" in key:
             raise CheckpointError(f"save_checkpoint: key {key!r} under '{prefix}' must be "
                                   "a non-empty string without '/'")
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+            value = {str(i): v for i, v in enumerate(value)}    # a list of dicts: by index
         if isinstance(value, dict):
             _flatten(f"{prefix}/{key}", value, out)
         else:
@@ -202,6 +204,8 @@ def _compare(stored, own, what):
         problems.append(f"{what}: keys the checkpoint has but the object lacks: {unexpected}")
     for key in own:
         if key in stored:
+            if isinstance(own[key], (dict, list)) or isinstance(stored[key], (dict, list)):
+                continue                  # nested (an optimizer's param_groups): its own load checks
             want, got = numpy.shape(own[key]), numpy.shape(stored[key])
             if want != got:
                 problems.append(f"{what}: '{key}' has shape {got} in the checkpoint, "
@@ -218,6 +222,8 @@ def copy_state(state):
     for k, v in state.items():
         if isinstance(v, dict):
             out[k] = copy_state(v)
+        elif isinstance(v, list):
+            out[k] = [copy_state(x) if isinstance(x, dict) else x for x in v]
         elif hasattr(v, "shape") and hasattr(v, "copy"):
             out[k] = backend.get_array_module(v).array(v, copy=True)
         else:

@@ -393,3 +393,21 @@ def test_conv_transpose_output_padding_rows_hold_painted_values():
     layer.weight.data[...] = 1.0
     y = layer(np.ones((1, 1, 2, 2), np.float32))
     np.testing.assert_allclose(y[0, 0, -1], layer.bias.data[0])     # beyond the painted area
+
+
+def test_optimizer_state_dict_param_groups_is_a_list_and_survives_a_checkpoint(tmp_path):
+    from scratchgan.checkpoint import load_checkpoint, save_checkpoint
+    a, b = nn.Parameter(np.ones(2, np.float32)), nn.Parameter(np.ones(3, np.float32))
+    opt = optim.Adam([{"params": [a]}, {"params": [b], "lr": 0.5, "betas": (0.8, 0.9)}], lr=0.1)
+    state = opt.state_dict()
+    assert [g["lr"] for g in state["param_groups"]] == [0.1, 0.5]       # as in PyTorch
+    a.grad[...] = 1.0
+    b.grad[...] = 1.0
+    opt.step()
+    save_checkpoint(tmp_path / "ck.npz", optimizers={"opt": opt})
+    other = optim.Adam([{"params": [nn.Parameter(np.ones(2, np.float32))]},
+                        {"params": [nn.Parameter(np.ones(3, np.float32))]}], lr=0.01)
+    load_checkpoint(tmp_path / "ck.npz", optimizers={"opt": other})
+    assert [g["lr"] for g in other.param_groups] == [0.1, 0.5]
+    assert other.param_groups[1]["betas"] == (0.8, 0.9) and other.param_steps == [1, 1]
+    np.testing.assert_array_equal(other.exp_avg, opt.exp_avg)

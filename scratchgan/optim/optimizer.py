@@ -204,6 +204,8 @@ class Optimizer:
                                 [slice(x, y) for x, y in zip(b, b[1:])]))
 
     # -- state dicts: flat state vectors, step counts, each group's hyper-parameters --
+    # ``param_groups`` is a list of dicts, as in PyTorch (without the params);
+    # checkpoints store it as {"0": ..., "1": ...} and load either form.
     def _hyper(self, group):
         """A group's hyper-parameters as plain numbers (tuples split: beta1, beta2)."""
         out = {}
@@ -227,7 +229,7 @@ class Optimizer:
     def state_dict(self):
         state = {"step": self.step_count,
                  "param_steps": numpy.array(self.param_steps, dtype=numpy.int64),
-                 "param_groups": {str(i): self._hyper(g) for i, g in enumerate(self.param_groups)}}
+                 "param_groups": [self._hyper(g) for g in self.param_groups]}
         for name in self._buffer_names():
             state[name] = getattr(self, name)
         return state
@@ -239,6 +241,8 @@ class Optimizer:
         if missing:
             raise KeyError(f"{name}.load_state_dict: missing {missing}")
         groups = state["param_groups"]
+        if isinstance(groups, dict):          # from a checkpoint: {"0": ..., "1": ...}
+            groups = [groups[str(i)] for i in range(len(groups))]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: {len(groups)} parameter groups "
                              f"stored, this optimizer has {len(self.param_groups)}")
@@ -251,7 +255,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: '{k}' has shape "
                                  f"{tuple(state[k].shape)}, expected "
                                  f"{tuple(getattr(self, k).shape)} (a different model?)")
-        hyper = [self._unhyper(groups[str(i)]) for i in range(len(self.param_groups))]
+        hyper = [self._unhyper(g) for g in groups]
         self.step_count = int(state["step"])
         self.param_steps = [int(s) for s in backend.to_host(state["param_steps"])]
         for group, h in zip(self.param_groups, hyper):
