@@ -4,8 +4,9 @@ Every layer does its arithmetic through an array module ``xp`` that is either
 ``numpy`` or ``cupy`` (the idea comes from Chainer's ``get_array_module``).
 Two ways to reach it:
 
-* ``backend.xp`` (or ``get_xp()``) is the module chosen for *new* arrays:
-  parameters, noise, buffers.  Choose it with ``set_backend("cupy")`` or the
+* ``get_xp()`` is the module chosen for *new* arrays: parameters, noise,
+  buffers (the library always asks through it; ``backend.xp`` is the variable
+  it reads).  Choose it with ``set_backend("cupy")`` or the
   environment variable ``SCRATCHGAN_BACKEND=cupy`` before importing.
 * ``get_array_module(x)`` answers "which library holds this array?", so code
   that receives an array works on either device without asking.

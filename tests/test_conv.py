@@ -76,7 +76,7 @@ def test_conv2d_matches_loop_oracle(backend_name, case):
     x = np.random.RandomState(case["seed"]).standard_normal((case["n"], case["c"], case["H"], case["W"]))
     b = h(layer.bias.data) if layer.bias is not None else None
     want = naive_conv2d(x, h(layer.weight.data), b, case["s"], case["p"])
-    y = layer(backend.xp.asarray(x))
+    y = layer(backend.get_xp().asarray(x))
     assert y.shape == want.shape == layer.output_shape(x.shape)
     np.testing.assert_allclose(h(y), want, rtol=1e-12, atol=1e-12)
 
@@ -90,7 +90,7 @@ def test_conv_transpose2d_matches_loop_oracle(backend_name, case):
     x = np.random.RandomState(case["seed"]).standard_normal((case["n"], case["c"], case["H"], case["W"]))
     b = h(layer.bias.data) if layer.bias is not None else None
     want = naive_conv_transpose2d(x, h(layer.weight.data), b, case["s"], case["p"], case["op"])
-    y = layer(backend.xp.asarray(x))
+    y = layer(backend.get_xp().asarray(x))
     assert y.shape == want.shape == layer.output_shape(x.shape)
     np.testing.assert_allclose(h(y), want, rtol=1e-12, atol=1e-12)
 
@@ -128,7 +128,7 @@ def test_col2im_rejects_wrong_shape(xp):
 def test_conv2d_gradcheck(backend_name, case):
     backend.manual_seed(case["seed"])
     layer = make_conv(case)
-    x = backend.xp.asarray(np.random.RandomState(case["seed"]).standard_normal(
+    x = backend.get_xp().asarray(np.random.RandomState(case["seed"]).standard_normal(
         (case["n"], case["c"], case["H"], case["W"])))
     errors = gradcheck(layer, x)
     assert set(errors) == {"input", "weight"} | ({"bias"} if case["bias"] else set())
@@ -140,7 +140,7 @@ def test_conv2d_gradcheck(backend_name, case):
 def test_conv_transpose2d_gradcheck(backend_name, case):
     backend.manual_seed(case["seed"])
     layer = make_convt(case)
-    x = backend.xp.asarray(np.random.RandomState(case["seed"]).standard_normal(
+    x = backend.get_xp().asarray(np.random.RandomState(case["seed"]).standard_normal(
         (case["n"], case["c"], case["H"], case["W"])))
     errors = gradcheck(layer, x)
     assert set(errors) == {"input", "weight"} | ({"bias"} if case["bias"] else set())

@@ -58,7 +58,7 @@ def make_bn(case, **kw):
 @given(case=bn_cases())
 def test_batchnorm_training_gradcheck(backend_name, case):
     layer = make_bn(case)
-    x = backend.xp.asarray(np.random.RandomState(case["seed"] + 1000).standard_normal(case["shape"]) * 2 + 1)
+    x = backend.get_xp().asarray(np.random.RandomState(case["seed"] + 1000).standard_normal(case["shape"]) * 2 + 1)
     errors = gradcheck(layer, x)
     assert set(errors) == {"input"} | ({"weight", "bias"} if case["affine"] else set())
     assert max(errors.values()) < TOL, errors
@@ -83,7 +83,7 @@ def test_batchnorm_eval_gradcheck(backend_name, case):
 def test_batchnorm_without_running_stats_gradcheck_in_eval(backend_name, case):
     """track_running_stats=False: batch statistics in eval mode too (PyTorch)."""
     layer = make_bn(case, track_running_stats=False).eval()
-    x = backend.xp.asarray(np.random.RandomState(case["seed"] + 1000).standard_normal(case["shape"]))
+    x = backend.get_xp().asarray(np.random.RandomState(case["seed"] + 1000).standard_normal(case["shape"]))
     assert max(gradcheck(layer, x).values()) < TOL
 
 

@@ -30,11 +30,11 @@ def normal(shape, mean=0.0, std=1.0, dtype=None):
 
 
 def zeros(shape, dtype=None):
-    return backend.xp.zeros(shape, dtype=dtype or backend.get_default_dtype())
+    return backend.get_xp().zeros(shape, dtype=dtype or backend.get_default_dtype())
 
 
 def ones(shape, dtype=None):
-    return backend.xp.ones(shape, dtype=dtype or backend.get_default_dtype())
+    return backend.get_xp().ones(shape, dtype=dtype or backend.get_default_dtype())
 
 
 def pytorch_default(weight_shape, fan_in, bias=True):

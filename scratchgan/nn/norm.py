@@ -117,7 +117,7 @@ class BatchNorm1d(Module):
         if self.track_running_stats:
             self.running_mean = init.zeros((C,))
             self.running_var = init.ones((C,))
-            self.num_batches_tracked = backend.xp.zeros((), dtype="int64")
+            self.num_batches_tracked = backend.get_xp().zeros((), dtype="int64")
         else:                       # like PyTorch: no buffers in the state dict
             self.buffer_names = ()
             self.running_mean = self.running_var = self.num_batches_tracked = None
