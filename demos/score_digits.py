@@ -27,7 +27,6 @@ The classifier, trained with Adam on the softmax cross-entropy (written below):
     p = softmax(s),  L = -(1/N) sum_i log p_i[y_i],  dL/ds = (p - onehot(y)) / N
 """
 import argparse
-import math
 from pathlib import Path
 
 import numpy

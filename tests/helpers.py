@@ -2,7 +2,6 @@
 import importlib.util
 from pathlib import Path
 
-import numpy as np
 
 from scratchgan import backend
 from scratchgan.gradcheck import rel_error

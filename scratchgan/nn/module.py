@@ -180,7 +180,7 @@ class ForwardCaches:
             f"is not what any pending forward returned ({len(self.pending)} pending); "
             "pass the very array the forward returned, not a copy or a view of it")
 
-    def _pop(self, k, owner="", what="output"):
+    def _pop(self, k, owner, what):
         ref, cache = self.pending[k]
         if cache is _TWICE:
             raise BackwardError(
@@ -206,23 +206,11 @@ class ForwardCaches:
                      f"the backward and pass it: backward(grad, {what}=y)",
         }.get(self.last, "backward called before forward")
 
-    def clear(self):
-        self.pending.clear()
-        self.finished.clear()
-        self.latest = None
-        self.last = "none"
-
     def __len__(self):
         return len(self.pending)
 
     def __deepcopy__(self, memo):
         return ForwardCaches()          # a copy of a layer starts with no pending forward
-
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self.__init__()
 
 
 class Parameter:
@@ -284,26 +272,25 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
-    def _remember(self, y, cache=None):
-        """End of a forward: file ``cache`` for the backward of this ``y``; return y."""
+    def _forward_caches(self):
         caches = self.__dict__.get("_caches")
         if caches is None:                       # a subclass that skipped __init__
             caches = self._caches = ForwardCaches()
-        caches.put(y, cache, self._label())
+        return caches
+
+    def _remember(self, y, cache=None):
+        """End of a forward: file ``cache`` for the backward of this ``y``; return y."""
+        self._forward_caches().put(y, cache, self._label())
         return y
 
     def _recall(self, output):
         """Start of a backward: (y, cache) of the forward that returned ``output``
         (None: the only pending one).  Raises ``BackwardError`` otherwise."""
-        caches = self.__dict__.get("_caches")
-        if caches is None:
-            caches = self._caches = ForwardCaches()
-        return caches.take(output, self._label())
+        return self._forward_caches().take(output, self._label())
 
     def pending_forwards(self):
         """How many forwards of this module wait for their backward."""
-        caches = self.__dict__.get("_caches")
-        return 0 if caches is None else len(caches)
+        return len(self._forward_caches())
 
     def _label(self):
         """How errors name this module: its repr, or just its class for a network."""
