@@ -8,10 +8,14 @@ points are from the line and how evenly they cover it.
     python demos/line_2d.py
 """
 import os
+# These networks are tiny: extra BLAS threads only spin (and on a busy machine
+# slow a run down tenfold).  This must come before NumPy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy
 
-from _common import adam, finish, mlp, parser, setup, snapshot_iters
+from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
 
 from scratchgan import nn, viz
 from scratchgan.optim import lr_scheduler
@@ -19,7 +23,7 @@ from scratchgan.data.toy import line_2d
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.metrics import ks_distance
 
-args = parser(__doc__.splitlines()[0], iters=5000, batch_size=64, lr=1e-3).parse_args()
+args = make_parser(__doc__.splitlines()[0], iters=5000, batch_size=64, lr=1e-3).parse_args()
 t0 = setup(args)
 
 G = mlp([2, 64, 64, 2])                                   # z ~ N(0, I_2) -> (x, y)

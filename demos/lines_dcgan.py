@@ -24,11 +24,12 @@ Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
 samples.npy (N, 1, 32, 32) and checkpoint.npz into --out (default
 out/lines_dcgan), and prints how line-like the final samples are.
 """
+import plumbing
 import numpy
 
 from scratchgan import models, optim
 from scratchgan.data import vertical_lines_sampler
-from scratchgan.gan import GANTrainer, image_run, normal_noise
+from scratchgan.gan import GANTrainer, normal_noise
 
 
 def line_report(samples):
@@ -57,16 +58,16 @@ def line_report(samples):
 
 
 def main(argv=None):
-    parser = image_run.make_parser(__doc__, iters=1500, sample_every=100, data=False)
+    parser = plumbing.make_parser(__doc__, images=True, iters=1500, sample_every=100)
     parser.add_argument("--instance-noise", type=float, default=0.2,
                         help="instance noise: std of Gaussian noise added to D's inputs, "
-                             "decaying linearly to 0 (default: 0.2)")
+                             "decaying linearly to 0")
     parser.add_argument("--noise-decay-iters", type=int, default=400,
-                        help="iterations over which the instance noise decays (default: 400)")
+                        help="iterations over which the instance noise decays")
     parser.add_argument("--real-label", type=float, default=1.0,
                         help="D's target for real images; 0.9 is one-sided label smoothing")
     args = parser.parse_args(argv)
-    run = image_run.ImageRun(args, name="lines_dcgan")             # device and seed first
+    run = plumbing.ImageRun(args, name="lines_dcgan")             # device and seed first
 
     G, D = models.dcgan32(latent_dim=args.latent_dim)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, args.beta2))
@@ -84,4 +85,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    image_run.run_script(main)
+    plumbing.run_script(main)

@@ -16,10 +16,14 @@ in D, the default), ``pack`` (PacGAN: D judges ``--pack`` samples at once),
     python demos/mixture_2d.py --data grid      # 25 Gaussians at {-4,-2,0,2,4}^2, std 0.05
 """
 import os
+# These networks are tiny: extra BLAS threads only spin (and on a busy machine
+# slow a run down tenfold).  This must come before NumPy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy
 
-from _common import adam, finish, mlp, parser, setup, snapshot_iters
+from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
 
 from scratchgan import nn, viz
 from scratchgan.optim import lr_scheduler
@@ -27,7 +31,7 @@ from scratchgan.data.toy import grid_centres, grid_of_gaussians, ring_centres, r
 from scratchgan.gan import GANTrainer, MinibatchStdDev, Pack, normal_noise
 from scratchgan.metrics import mode_stats
 
-p = parser(__doc__.splitlines()[0], iters=15000, batch_size=256, lr=2e-3)
+p = make_parser(__doc__.splitlines()[0], iters=15000, batch_size=256, lr=2e-3)
 p.add_argument("--data", choices=("ring", "grid"), default="ring")
 p.add_argument("--remedy", choices=("mbstd", "pack", "fm", "none"), default="mbstd")
 p.add_argument("--pack", type=int, default=4, help="samples per pack for --remedy pack")

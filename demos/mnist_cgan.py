@@ -24,20 +24,23 @@ row (one "style" in ten digits).  samples.npy holds 1,000 samples of each digit
 and labels.npy the digit asked for each; check them with
     python demos/score_digits.py out/mnist_cgan/samples.npy --labels out/mnist_cgan/labels.npy
 """
+import plumbing                              # the demos' shared flags and files
+
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler
-from scratchgan.gan import GANTrainer, image_run, normal_noise
+from scratchgan.gan import GANTrainer, normal_noise
 
 
 def main(argv=None):
-    parser = image_run.make_parser(__doc__, iters=10000, sample_every=500)
+    parser = plumbing.make_parser(__doc__, iters=10000, sample_every=500,
+                                  images=True, dataset=True)
     parser.add_argument("--arch", choices=("mlp", "conv"), default="mlp",
                         help="mlp: models.cgan_mlp (default); conv: models.cgan_dcgan28")
     parser.add_argument("--no-mismatched-labels", dest="mismatched_labels",
                         action="store_false",
                         help="drop D's third term, real images with wrong labels as fake")
     args = parser.parse_args(argv)
-    run = image_run.ImageRun(args, name=f"{args.dataset}_cgan", conditional=True)
+    run = plumbing.ImageRun(args, name=f"{args.dataset}_cgan", conditional=True)
     images, labels = run.load_data()             # labels: one-hot rows, on the device
 
     build = models.cgan_mlp if args.arch == "mlp" else models.cgan_dcgan28
@@ -53,4 +56,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    image_run.run_script(main)
+    plumbing.run_script(main)

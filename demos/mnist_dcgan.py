@@ -16,14 +16,17 @@ Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
 samples.npy and checkpoint.npz into --out (default out/mnist_dcgan).  Check:
     python demos/score_digits.py out/mnist_dcgan/samples.npy
 """
+import plumbing                              # the demos' shared flags and files
+
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler
-from scratchgan.gan import GANTrainer, image_run, normal_noise
+from scratchgan.gan import GANTrainer, normal_noise
 
 
 def main(argv=None):
-    args = image_run.make_parser(__doc__, iters=3000, sample_every=200).parse_args(argv)
-    run = image_run.ImageRun(args, name=f"{args.dataset}_dcgan")  # device and seed first
+    args = plumbing.make_parser(__doc__, iters=3000, sample_every=200,
+                                 images=True, dataset=True).parse_args(argv)
+    run = plumbing.ImageRun(args, name=f"{args.dataset}_dcgan")  # device and seed first
     images, _ = run.load_data()                                   # moved to the device once
 
     G, D = models.dcgan28(latent_dim=args.latent_dim)
@@ -37,4 +40,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    image_run.run_script(main)
+    plumbing.run_script(main)

@@ -14,14 +14,17 @@ samples.npy and checkpoint.npz into --out (default out/mnist_mlp).  Check the
 digits with an independent classifier:
     python demos/score_digits.py out/mnist_mlp/samples.npy
 """
+import plumbing                              # the demos' shared flags and files
+
 from scratchgan import models, optim
 from scratchgan.data import ArraySampler
-from scratchgan.gan import GANTrainer, image_run, normal_noise
+from scratchgan.gan import GANTrainer, normal_noise
 
 
 def main(argv=None):
-    args = image_run.make_parser(__doc__, iters=20000, sample_every=1000).parse_args(argv)
-    run = image_run.ImageRun(args, name=f"{args.dataset}_mlp")   # device and seed first
+    args = plumbing.make_parser(__doc__, iters=20000, sample_every=1000,
+                                 images=True, dataset=True).parse_args(argv)
+    run = plumbing.ImageRun(args, name=f"{args.dataset}_mlp")   # device and seed first
     images, _ = run.load_data()                                   # moved to the device once
 
     G, D = models.mlp_gan(latent_dim=args.latent_dim)
@@ -35,4 +38,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    image_run.run_script(main)
+    plumbing.run_script(main)

@@ -1,4 +1,7 @@
 """Shared fixtures: every layer test runs on NumPy, and on CuPy where a GPU exists."""
+import sys
+from pathlib import Path
+
 import numpy
 import pytest
 
@@ -6,6 +9,12 @@ from scratchgan import backend
 from scratchgan.data import write_idx
 
 BACKENDS = ["numpy", "cupy"]
+
+# The demos import their shared plumbing (demos/plumbing.py) by name, as a
+# script's folder is on the path when it runs; the tests do the same.
+DEMOS = str(Path(__file__).resolve().parents[1] / "demos")
+if DEMOS not in sys.path:
+    sys.path.insert(0, DEMOS)
 
 
 @pytest.fixture(params=BACKENDS)

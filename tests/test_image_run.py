@@ -1,11 +1,12 @@
 """The image demos end to end (a few iterations each), the plumbing of
-scratchgan.gan.image_run, and the classifier of demos/score_digits.py."""
+demos/plumbing.py, and the classifier of demos/score_digits.py."""
 import numpy
 import pytest
 
 from scratchgan import backend, models
-from scratchgan.gan import image_run
+from scratchgan.gan import sampling
 
+import plumbing                              # demos/plumbing.py (helpers puts demos/ on the path)
 from helpers import load_demo
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
@@ -60,7 +61,7 @@ def test_gpu_without_gpu_is_a_clear_error(tmp_path, data_dir):
     with pytest.raises(backend.BackendError, match="cupy"):
         demo.main(argv)
     with pytest.raises(SystemExit, match="^error: set_backend"):
-        image_run.run_script(lambda: demo.main(argv))
+        plumbing.run_script(lambda: demo.main(argv))
     assert backend.backend_name() == "numpy"
     assert not any(tmp_path.iterdir())                    # nothing written
 
@@ -69,11 +70,11 @@ def test_gpu_without_gpu_is_a_clear_error(tmp_path, data_dir):
 def test_draw_has_no_side_effects():
     backend.manual_seed(3)
     G, _ = models.dcgan28(latent_dim=8)
-    z = backend.asarray(image_run.fixed_noise(6, 8, seed=0))
+    z = backend.asarray(plumbing.fixed_noise(6, 8, seed=0))
     before = {k: numpy.array(v, copy=True) for k, v in G.state_dict().items()}
     rng = backend.get_rng_state()
-    x_train = image_run.sample_images(G, z, mode="train")
-    x_eval = image_run.sample_images(G, z, mode="eval")
+    x_train = sampling.sample_images(G, z, mode="train")
+    x_eval = sampling.sample_images(G, z, mode="eval")
     for k, v in G.state_dict().items():                   # running statistics put back
         assert numpy.array_equal(v, before[k]), k
     assert numpy.array_equal(backend.get_rng_state()["keys"], rng["keys"])
@@ -85,15 +86,15 @@ def test_draw_has_no_side_effects():
 
 def test_fixed_noise_is_fixed_and_independent_of_backend_rng():
     backend.manual_seed(1)
-    a = image_run.fixed_noise(4, 5, seed=7)
+    a = plumbing.fixed_noise(4, 5, seed=7)
     backend.manual_seed(2)
-    b = image_run.fixed_noise(4, 5, seed=7)
+    b = plumbing.fixed_noise(4, 5, seed=7)
     assert numpy.array_equal(a, b) and a.dtype == numpy.float32
 
 
 def test_conditional_grid_rows_are_classes_and_columns_share_z():
-    args = image_run.make_parser("", iters=1, sample_every=1).parse_args(["--grid-size", "10"])
-    run = image_run.ImageRun(args, conditional=True)
+    args = plumbing.make_parser("", iters=1, sample_every=1, images=True, dataset=True).parse_args(["--grid-size", "10"])
+    run = plumbing.ImageRun(args, conditional=True)
     z, c = run.grid_inputs()
     assert z.shape == (100, 100) and c.shape == (100, 10)
     assert list(c.argmax(axis=1)[::10]) == list(range(10))      # row i: digit i
@@ -101,7 +102,7 @@ def test_conditional_grid_rows_are_classes_and_columns_share_z():
 
 
 def test_onehot():
-    y = image_run.onehot([2, 0], 3)
+    y = plumbing.onehot([2, 0], 3)
     assert y.tolist() == [[0, 0, 1], [1, 0, 0]] and y.dtype == numpy.float32
 
 

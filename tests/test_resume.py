@@ -6,6 +6,7 @@ import pytest
 from scratchgan import backend
 from scratchgan.checkpoint import CheckpointError
 
+import plumbing
 from helpers import load_demo
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
@@ -121,10 +122,9 @@ def test_resume_from_explicit_path_with_nothing_left_to_train(tmp_path, trained,
 
 
 def test_run_script_reports_a_bad_checkpoint_in_one_line(tmp_path, data_dir, capsys):
-    from scratchgan.gan import image_run
     demo = load_demo("mnist_mlp")
     argv = ["--iters", "2", "--out", str(tmp_path), "--resume", "--no-progress",
             "--data-dir", str(data_dir), "--no-download"]
     with pytest.raises(SystemExit) as e:
-        image_run.run_script(lambda: demo.main(argv))
+        plumbing.run_script(lambda: demo.main(argv))
     assert str(e.value).startswith("error: --resume:")

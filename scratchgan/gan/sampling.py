@@ -2,13 +2,15 @@
 
 Plain functions over the networks: they run under ``no_grad()`` (no caches),
 in chunks, with the networks in the mode asked for and put back afterwards.
-``GANTrainer.generate`` and ``GANTrainer.discriminate`` call them.
+``GANTrainer.generate`` and ``GANTrainer.discriminate`` call them;
+``sample_images`` draws pictures with no side effect on G at all.
 """
 from contextlib import contextmanager
 
 import numpy
 
 from .. import backend
+from ..checkpoint import copy_state
 from ..nn.activation import sigmoid
 from ..nn.module import no_grad
 
@@ -56,3 +58,23 @@ def discriminate(D, x, c=None, batch=8192, eval_mode=True, logits=False):
             out = D(xi) if c is None else D(xi, c[i:i + batch])
             parts.append(backend.to_host(sigmoid(out) if logits else out))
     return numpy.concatenate(parts)
+
+
+def sample_images(G, z, c=None, mode="train"):
+    """G(z) (or G(z, c)) on the host, with no side effect on G.
+
+    ``mode`` "train": BatchNorm uses this batch's statistics (and would update
+    its running statistics, so they are put back afterwards); "eval": BatchNorm
+    uses its running statistics.
+    """
+    saved = copy_state({name: value for name, value in G.named_buffers()
+                        if value is not None}) if mode == "train" else None
+    try:
+        with training_mode(G, mode == "train"), no_grad():   # pictures only: no cache
+            x = G(z) if c is None else G(z, c)
+        return backend.to_host(x)
+    finally:
+        if saved is not None:                                # running statistics as before
+            for name, value in G.named_buffers():
+                if name in saved:
+                    value[...] = saved[name]

@@ -1,104 +1,41 @@
-"""Running an image GAN from the command line: the plumbing every image demo shares.
+"""The plumbing every demo shares: flags, device and seed, and writing results.
 
-A demo script says *what* is trained: the data, G and D, their optimizers and
-the trainer (Algorithm 1).  This module does the rest, the same way for every
-demo, so that the demo reads like the algorithm::
+Kept out of the demos so that each demo reads as the algorithm only, and out
+of the library: ``scratchgan`` is what your own script calls, this module is
+what the demo scripts call around it.  (``demos/gan_loop.py`` does without
+it, to show the whole loop on one page.)
 
-    parser = image_run.make_parser(__doc__, iters=5000, sample_every=500)
-    args = parser.parse_args(argv)
-    run = image_run.ImageRun(args)             # device, seed, --out
-    images, labels = run.load_data()           # on the device, once
-    G, D = models.mlp_gan()
-    ...                                        # optimizers, GANTrainer
-    run.fit(trainer, arch="mlp_gan")           # grids, checkpoints, files
+* ``make_parser``     one parser: the same flags, help and defaults in every demo
+* ``select_device``   ``--device``: NumPy or CuPy
+* toy demos           ``setup``, ``mlp``, ``adam``, ``snapshot_iters``, ``finish``
+* image demos         ``ImageRun``: data, fixed grid noise, checkpoints and
+                      ``--resume``, sample grids, ``fit``; ``run_script``
 
-What ``fit`` does
------------------
-* resumes from a checkpoint if ``--resume`` is given (before writing anything);
-* trains to ``--iters`` iterations in total with the trainer's progress bar
-  (live losses and D's accuracies on real and fake samples);
-* every ``--sample-every`` iterations draws a grid of G's samples from the
-  *same* fixed noise, so consecutive grids show G learning and not merely
-  new noise, and saves a checkpoint;
-* at the end writes, into ``--out``::
-
-      grids/iter_000500.png ...  one grid per --sample-every iterations
-      final_grid.png             the final generator on the fixed noise
-      progress.gif               the grids as an animation
-      losses.png                 d_loss and g_loss, D(x) and D(G(z))
-      history.csv                the trainer's diagnostics, one row per log point
-      samples.npy                --num-samples images of the final G, float32
-                                 (N, C, H, W) in [-1, 1]
-      labels.npy                 conditional GANs: the class asked for, per sample
-      checkpoint.npz             everything needed to resume (see below)
-
-How G is sampled for pictures (``--sample-mode``)
--------------------------------------------------
-During training, G's BatchNorm layers normalise each minibatch with its own
-mean and variance; the running averages they keep are used only in
-evaluation mode.  Two ways to draw pictures therefore exist:
-
-* ``train``: BatchNorm uses the statistics of the batch being drawn
-  (PyTorch-GAN's scripts save pictures this way, from the training batch);
-* ``eval``: BatchNorm uses its running statistics, the standard at test time.
-
-Either way the fixed noise is drawn as one batch (for the grids) or in
-batches of ``--batch-size`` (for samples.npy), and drawing has no side effect
-on training: in ``train`` mode the BatchNorm running statistics are put back
-afterwards.  The default is ``train``: it is the mode in which G was trained
-and judged by D, and the running statistics of a generator are averages over
-the batches of a network that keeps changing, which can put eval-mode samples
-slightly off what D has been judging.  For these demos the two agree closely:
-resampled in eval mode, the default runs score the same within 0.002 in mean
-classifier confidence (demos/score_digits.py).  To compare on a finished run,
-resample it without training::
-
-    python demos/mnist_dcgan.py --out out/mnist_dcgan_eval --sample-mode eval
-                                --resume out/mnist_dcgan/checkpoint.npz
-
-Resuming exactly
-----------------
-``--resume`` continues from ``<out>/checkpoint.npz`` (or the given path) up
-to the same ``--iters`` total.  On the CPU, N iterations and then M more give
-*bit-for-bit* the parameters of one run of N + M.  That holds because
-everything an iteration depends on is either in the checkpoint::
-
-    G and D        parameters and BatchNorm running statistics
-    optimizers     both Adams' moments m and v and step counts t
-    iteration      where to continue
-    RNG state      backend.rng(), the source of every random draw in training:
-                   minibatch indices, z, dropout masks, soft labels, wrong labels
-    history        so history.csv and losses.png cover the whole run
-    config         the flags that shape training; a resume with other values
-                   is refused rather than silently mixing two runs
-
-or is recomputed identically, and because nothing done *beside* training
-touches what training uses: the fixed grid noise and the noise of
-samples.npy come from their own ``RandomState(seed)``, not from
-``backend.rng()``, and drawing puts BatchNorm's statistics back.  Checkpoints
-are taken at the trainer's log points, where its diagnostic window is empty;
-its other caches (the last minibatch and labels) are overwritten before they
-are read again.
-
-On the GPU, CuPy's generator state cannot be saved: a resumed GPU run
-reseeds from (seed, iteration), so it continues soundly but not bit-exactly.
-
-Errors: a checkpoint from another architecture, with other flags, or damaged
-raises ``CheckpointError`` before anything in ``--out`` is written;
-``--device gpu`` without a GPU raises ``BackendError``.  ``run_script(main)``
-turns both into a one-line message and exit status 1.
+The toy demos set ``OPENBLAS_NUM_THREADS=1`` themselves, before NumPy is
+imported: their networks are tiny, and extra BLAS threads only spin.
 """
 import argparse
 import math
+import os
 import sys
+import time
+import warnings
 from pathlib import Path
+
+try:
+    import scratchgan                                     # installed (pip install -e .)
+except ImportError:                                       # run from a source checkout
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import scratchgan                                     # noqa: F401
 
 import numpy
 
-from .. import backend
-from ..nn.module import no_grad
-from ..checkpoint import CheckpointError, copy_state, load_checkpoint, save_checkpoint
-from .diagnostics import COLUMNS, History
+from scratchgan import backend, nn, optim, viz
+from scratchgan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from scratchgan.data import load_dataset
+from scratchgan.data.mnist import TestSplitFallback
+from scratchgan.gan import sampling
+from scratchgan.gan.diagnostics import COLUMNS, GANWarning, History
 
 #: Flags that shape training: a checkpoint made with other values is refused.
 CONFIG_KEYS = ("dataset", "batch_size", "lr", "beta1", "beta2", "k", "latent_dim",
@@ -109,61 +46,77 @@ CHECKPOINT = "checkpoint.npz"
 
 
 # ---------------------------------------------------------------- the flags
-def make_parser(description, *, iters, sample_every, data=True, batch_size=64,
-                lr=2e-4, beta1=0.5, num_samples=10000, grid_size=10):
-    """The flags every image demo takes; a demo adds its own to the result.
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """--help shows the demo's docstring as written, and each flag's default
+    where it has one (not for on/off switches, nor where the help says it)."""
 
-    ``iters`` and ``sample_every`` are the demo's defaults.  With
-    ``data=False`` (synthetic images) there is no --dataset, --data-dir or
-    --epochs.
+    def _get_help_string(self, action):
+        text = action.help or ""
+        switch = action.default is None or isinstance(action.default, bool)   # (1 == True)
+        if "default" not in text and not switch and action.default != argparse.SUPPRESS:
+            text += " (default: %(default)s)"
+        return text
+
+
+def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="Adam",
+                images=False, dataset=False, sample_every=None, beta1=0.5,
+                num_samples=10000, grid_size=10):
+    """The flags every demo takes, with this demo's defaults; a demo adds its own.
+
+    Every demo: --iters --batch-size --k --lr --seed --out --device --no-progress.
+    ``images=True`` (the image demos) adds Adam's betas, --latent-dim,
+    --resume, the sample grids and samples.npy; ``dataset=True`` (MNIST and
+    Fashion-MNIST) adds --dataset, --data-dir, --no-download and --epochs.
     """
-    p = argparse.ArgumentParser(description=description,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    if data:
+    p = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
+    if dataset:
         p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist",
-                       help="MNIST digits or Fashion-MNIST clothes (default: mnist)")
+                       help="MNIST digits or Fashion-MNIST clothes")
         p.add_argument("--data-dir", default=None,
                        help="folder holding the IDX files (default: searched, "
                             "then downloaded; see scratchgan.data.mnist)")
         p.add_argument("--no-download", action="store_true",
                        help="never download; use only files already present")
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--iters", type=int, default=iters,
-                        help=f"training iterations in total (default: {iters})")
-    if data:
+    length.add_argument("--iters", type=int, default=iters, help="training iterations in total")
+    if dataset:
         length.add_argument("--epochs", type=float, default=None,
                             help="or: passes over the training set, "
                                  "iters = ceil(epochs * N / batch size)")
     p.add_argument("--batch-size", type=int, default=batch_size,
-                   help=f"m, for real and noise minibatches (default: {batch_size})")
-    p.add_argument("--lr", type=float, default=lr,
-                   help=f"Adam's learning rate for G and D (default: {lr})")
-    p.add_argument("--beta1", type=float, default=beta1,
-                   help=f"Adam's beta1 (default: {beta1}, as DCGAN)")
-    p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2 (default: 0.999)")
-    p.add_argument("--k", type=int, default=1, help="D steps per G step (default: 1)")
-    p.add_argument("--latent-dim", type=int, default=100, help="dimension of z (default: 100)")
+                   help="minibatch size m, for real and noise minibatches")
+    p.add_argument("--k", type=int, default=k, help="D steps per G step")
+    p.add_argument("--lr", type=float, default=lr, help=f"learning rate of G and D ({optimizer})")
+    if images:
+        p.add_argument("--beta1", type=float, default=beta1, help="Adam's beta1 (0.5 as DCGAN)")
+        p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2")
+        p.add_argument("--latent-dim", type=int, default=100, help="dimension of z")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--out", default=None, help="output folder (default: out/<demo name>)")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
-                   help="cpu: NumPy; gpu: CuPy (default: cpu)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    p.add_argument("--out", default=None,
-                   help="output folder (default: out/<demo name>)")
-    p.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
-                   help="continue from a checkpoint (default path: <out>/checkpoint.npz) "
-                        "up to --iters iterations in total")
-    p.add_argument("--sample-every", type=int, default=sample_every,
-                   help=f"grid of fixed-noise samples and a checkpoint every this many "
-                        f"iterations (default: {sample_every})")
-    p.add_argument("--sample-mode", choices=("train", "eval"), default="train",
-                   help="BatchNorm statistics when drawing pictures: of the batch "
-                        "drawn (train) or the running averages (eval) (default: train)")
-    p.add_argument("--num-samples", type=int, default=num_samples,
-                   help=f"images of the final G saved to samples.npy "
-                        f"(default: {num_samples})")
-    p.add_argument("--grid-size", type=int, default=grid_size,
-                   help=f"the sample grids are grid-size x grid-size (default: {grid_size})")
+                   help="cpu: NumPy; gpu: CuPy")
+    if images:
+        p.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
+                       help="continue from a checkpoint (default path: <out>/checkpoint.npz) "
+                            "up to --iters iterations in total")
+        p.add_argument("--sample-every", type=int, default=sample_every,
+                       help="grid of fixed-noise samples and a checkpoint every this many "
+                            "iterations")
+        p.add_argument("--sample-mode", choices=("train", "eval"), default="train",
+                       help="BatchNorm statistics when drawing pictures: of the batch "
+                            "drawn (train) or the running averages (eval)")
+        p.add_argument("--num-samples", type=int, default=num_samples,
+                       help="images of the final G saved to samples.npy")
+        p.add_argument("--grid-size", type=int, default=grid_size,
+                       help="the sample grids are grid-size x grid-size")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+# ------------------------------------------------------------- the device
+def select_device(name):
+    """``--device``: "cpu" -> NumPy, "gpu" -> CuPy (raises BackendError if none)."""
+    backend.set_backend("cupy" if name == "gpu" else "numpy")
 
 
 def run_script(main):
@@ -174,49 +127,71 @@ def run_script(main):
         sys.exit(f"error: {e}")
 
 
-# ------------------------------------------------------------- the device
-def select_device(name):
-    """``--device``: "cpu" -> NumPy, "gpu" -> CuPy (raises BackendError if none)."""
-    if name == "gpu":
-        backend.set_backend("cupy")
-    else:
-        backend.set_backend("numpy")
+# ---------------------------------------------------------------- toy demos
+def setup(args):
+    """A toy demo's start: select the device, seed the generator, create --out
+    (default out/<script name>); returns the start time."""
+    if args.out is None:
+        args.out = os.path.join("out", os.path.splitext(os.path.basename(sys.argv[0]))[0])
+    try:
+        select_device(args.device)
+    except backend.BackendError as e:
+        sys.exit(f"error: --device gpu: {e}\nRun with --device cpu instead.")
+    backend.manual_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    # The trainer prints its warnings as plain "WARNING ..." lines on the console;
+    # the Python warning with its source line would say the same thing twice.
+    warnings.simplefilter("ignore", GANWarning)
+    print(f"device={args.device} seed={args.seed} iters={args.iters} "
+          f"batch_size={args.batch_size} k={args.k} lr={args.lr} out={args.out}")
+    return time.time()
 
 
+def mlp(sizes, act=nn.ReLU, out=None):
+    """Linear layers of the given sizes with ``act()`` between them and an
+    optional output activation, e.g. mlp([8, 32, 32, 1], out=nn.Sigmoid)."""
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    if out is not None:
+        layers.append(out())
+    return nn.Sequential(*layers)
+
+
+def adam(module, lr, beta1=0.5):
+    """Adam with beta1 = 0.5, the GAN setting of DCGAN and PyTorch-GAN."""
+    return optim.Adam(module.parameters(), lr=lr, betas=(beta1, 0.999))
+
+
+def snapshot_iters(iters):
+    """0, 100, 200, 500, 1000, 2000, 5000, ... up to ``iters``, and ``iters``:
+    GANs change fastest early on, so snapshots are spaced geometrically."""
+    marks, scale = [0], 100
+    while scale < iters:
+        marks += [m * scale for m in (1, 2, 5) if m * scale < iters]
+        scale *= 10
+    return marks + [iters]
+
+
+def finish(trainer, args, t0, n=10000):
+    """Write samples.npy (n samples of G), history.csv and curves.png; return the samples."""
+    samples = trainer.generate(n)
+    numpy.save(os.path.join(args.out, "samples.npy"), samples)
+    trainer.to_csv(os.path.join(args.out, "history.csv"))
+    viz.plot_history(trainer.history, os.path.join(args.out, "curves.png"),
+                     **trainer.d_loss_terms())
+    print(f"trained {trainer.iteration} iterations in {time.time() - t0:.1f} s; "
+          f"wrote samples.npy, history.csv, curves.png to {args.out}")
+    return samples
+
+
+# ------------------------------------------------------------- image demos
 def onehot(labels, n_classes=10):
     """Integer labels (N,) -> one-hot rows (N, n_classes) in the default dtype."""
     labels = numpy.asarray(labels)
     return numpy.eye(n_classes, dtype=backend.get_default_dtype())[labels]
-
-
-# ---------------------------------------------------------------- drawing
-def batchnorm_buffers(module):
-    """Copies of every BatchNorm running statistic in ``module`` (name -> array)."""
-    return copy_state({name: value for name, value in module.named_buffers()
-                       if value is not None})
-
-
-def restore_buffers(module, saved):
-    for name, value in module.named_buffers():
-        if name in saved:
-            value[...] = saved[name]
-
-
-def sample_images(G, z, c=None, mode="train"):
-    """G(z) (or G(z, c)) on the host, with no side effect on G.
-
-    ``mode`` "train": BatchNorm uses this batch's statistics (its running
-    statistics are put back afterwards); "eval": the running statistics.
-    """
-    from .sampling import training_mode
-    saved = batchnorm_buffers(G) if mode == "train" else None
-    try:
-        with training_mode(G, mode == "train"), no_grad():   # pictures only: no cache
-            x = G(z) if c is None else G(z, c)
-        return backend.to_host(x)
-    finally:
-        if saved is not None:
-            restore_buffers(G, saved)
 
 
 CLASS_NAMES = {"mnist": [str(d) for d in range(10)],
@@ -231,12 +206,87 @@ def fixed_noise(n, dim, seed):
     return z.astype(backend.get_default_dtype())
 
 
-# ---------------------------------------------------------------- the run
 class ImageRun:
     """One command-line run of an image GAN: device, data, and ``fit``.
 
     Creating it selects the device (before any array is made) and seeds
     ``backend.rng()`` with ``--seed``; so build G and D after it.
+
+    What ``fit`` does
+    -----------------
+    * resumes from a checkpoint if ``--resume`` is given (before writing anything);
+    * trains to ``--iters`` iterations in total with the trainer's progress bar
+      (live losses and D's accuracies on real and fake samples);
+    * every ``--sample-every`` iterations draws a grid of G's samples from the
+      *same* fixed noise, so consecutive grids show G learning and not merely
+      new noise, and saves a checkpoint;
+    * at the end writes, into ``--out``::
+    
+          grids/iter_000500.png ...  one grid per --sample-every iterations
+          final_grid.png             the final generator on the fixed noise
+          progress.gif               the grids as an animation
+          losses.png                 d_loss and g_loss, D(x) and D(G(z))
+          history.csv                the trainer's diagnostics, one row per log point
+          samples.npy                --num-samples images of the final G, float32
+                                     (N, C, H, W) in [-1, 1]
+          labels.npy                 conditional GANs: the class asked for, per sample
+          checkpoint.npz             everything needed to resume (see below)
+    
+    How G is sampled for pictures (``--sample-mode``)
+    -------------------------------------------------
+    During training, G's BatchNorm layers normalise each minibatch with its own
+    mean and variance; the running averages they keep are used only in
+    evaluation mode.  Two ways to draw pictures therefore exist:
+    
+    * ``train``: BatchNorm uses the statistics of the batch being drawn
+      (PyTorch-GAN's scripts save pictures this way, from the training batch);
+    * ``eval``: BatchNorm uses its running statistics, the standard at test time.
+    
+    Either way the fixed noise is drawn as one batch (for the grids) or in
+    batches of ``--batch-size`` (for samples.npy), and drawing has no side effect
+    on training: in ``train`` mode the BatchNorm running statistics are put back
+    afterwards.  The default is ``train``: it is the mode in which G was trained
+    and judged by D, and the running statistics of a generator are averages over
+    the batches of a network that keeps changing, which can put eval-mode samples
+    slightly off what D has been judging.  For these demos the two agree closely:
+    resampled in eval mode, the default runs score the same within 0.002 in mean
+    classifier confidence (demos/score_digits.py).  To compare on a finished run,
+    resample it without training::
+    
+        python demos/mnist_dcgan.py --out out/mnist_dcgan_eval --sample-mode eval
+                                    --resume out/mnist_dcgan/checkpoint.npz
+    
+    Resuming exactly
+    ----------------
+    ``--resume`` continues from ``<out>/checkpoint.npz`` (or the given path) up
+    to the same ``--iters`` total.  On the CPU, N iterations and then M more give
+    *bit-for-bit* the parameters of one run of N + M.  That holds because
+    everything an iteration depends on is either in the checkpoint::
+    
+        G and D        parameters and BatchNorm running statistics
+        optimizers     both Adams' moments m and v and step counts t
+        iteration      where to continue
+        RNG state      backend.rng(), the source of every random draw in training:
+                       minibatch indices, z, dropout masks, soft labels, wrong labels
+        history        so history.csv and losses.png cover the whole run
+        config         the flags that shape training; a resume with other values
+                       is refused rather than silently mixing two runs
+    
+    or is recomputed identically, and because nothing done *beside* training
+    touches what training uses: the fixed grid noise and the noise of
+    samples.npy come from their own ``RandomState(seed)``, not from
+    ``backend.rng()``, and drawing puts BatchNorm's statistics back.  Checkpoints
+    are taken at the trainer's log points, where its diagnostic window is empty;
+    its other caches (the last minibatch and labels) are overwritten before they
+    are read again.
+    
+    On the GPU, CuPy's generator state cannot be saved: a resumed GPU run
+    reseeds from (seed, iteration), so it continues soundly but not bit-exactly.
+    
+    Errors: a checkpoint from another architecture, with other flags, or damaged
+    raises ``CheckpointError`` before anything in ``--out`` is written;
+    ``--device gpu`` without a GPU raises ``BackendError``.  ``run_script(main)``
+    turns both into a one-line message and exit status 1.
     """
 
     def __init__(self, args, name="run", conditional=False, n_classes=10):
@@ -253,9 +303,6 @@ class ImageRun:
         """The training images on the device (and, for a conditional GAN, their
         labels as one-hot rows on the device).  Moved once; the sampler then
         gathers minibatches there."""
-        import warnings
-        from ..data import load_dataset
-        from ..data.mnist import TestSplitFallback
         name = {"mnist": "mnist", "fashion": "fashion-mnist"}[self.args.dataset]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TestSplitFallback)
@@ -301,7 +348,7 @@ class ImageRun:
         return numpy.arange(n) % self.n_classes
 
     def sample_images(self, trainer, z, c=None):
-        return sample_images(trainer.G, z, c, self.args.sample_mode)
+        return sampling.sample_images(trainer.G, z, c, self.args.sample_mode)
 
     def samples_for_file(self, trainer, n):
         """n samples of the final G (host, float32), in batches of --batch-size,
@@ -379,29 +426,27 @@ class ImageRun:
         return self.out / "grids" / f"iter_{iteration:06d}.png"
 
     def save_grid(self, trainer, path, z, c, title=None):
-        from ..viz import save_image_grid
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = None
         if c is not None:                      # row i asks for class i: say which
             names = CLASS_NAMES.get(self.args.dataset)
             rows = [names[i % self.n_classes] if names else i % self.n_classes
                     for i in range(self.args.grid_size)]
-        save_image_grid(self.sample_images(trainer, z, c), path, nrow=self.args.grid_size,
+        viz.save_image_grid(self.sample_images(trainer, z, c), path, nrow=self.args.grid_size,
                         title=title or f"{self.name}, iteration {trainer.iteration}",
                         row_labels=rows)
 
     def finish(self, trainer, arch):
         """The files of the end of a run (see the module doc)."""
-        from ..viz import plot_history, save_gif
         a, out = self.args, self.out
         z, c = self.grid_inputs()
         self.save_grid(trainer, out / "final_grid.png", z, c)
         frames = sorted(p for p in (out / "grids").glob("iter_*.png")
                         if int(p.stem.split("_")[1]) <= trainer.iteration)
         if frames:
-            save_gif(frames, out / "progress.gif")
+            viz.save_gif(frames, out / "progress.gif")
         if len(trainer.history):
-            plot_history(trainer.history, out / "losses.png", **trainer.d_loss_terms())
+            viz.plot_history(trainer.history, out / "losses.png", **trainer.d_loss_terms())
         trainer.to_csv(out / "history.csv")
         written = ["final_grid.png"] + (["progress.gif"] if frames else []) + (
             ["losses.png"] if len(trainer.history) else []) + ["history.csv", CHECKPOINT]
@@ -441,8 +486,6 @@ class ImageRun:
 
         log_every = math.gcd(a.sample_every, 100)     # checkpoints fall on log points
         if total > start:
-            import warnings
-            from .diagnostics import GANWarning
             with warnings.catch_warnings():
                 # the trainer prints each as a plain "WARNING ..." console line already
                 warnings.simplefilter("ignore", GANWarning)
