@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 try:
-    import scratchgan                                     # installed (pip install -e .)
+    import scratchgan  # noqa: F401                       # installed (pip install -e .)
 except ImportError:                                       # run from a source checkout
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     import scratchgan                                     # noqa: F401

@@ -4,22 +4,29 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 * ``steps``        ``GANSteps``: Algorithm 1's D step and G step (k D steps, one G step)
 * ``trainer``      ``GANTrainer``: GANSteps plus the run loop (logging, NaN rollback, progress)
 * ``sampling``     ``generate``, ``discriminate``: samples and verdicts on the host
-* ``losses``       ``NonSaturatingLoss``, ``MinimaxLoss``, ``DiscriminatorTargets``
+* ``losses``       the players' losses: ``NonSaturatingLoss``, ``MinimaxLoss``
+* ``hacks``        ``DiscriminatorTargets`` (label smoothing, soft and flipped labels), ``InstanceNoise``
+* ``conditioning`` conditional GANs: ``shift_onehot`` (mismatched labels)
+* ``joint_batch``  the one-batch real+fake speed path of D's step
 * ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
 * ``noise``        the noise priors: ``normal_noise``, ``uniform_noise``
 * ``diagnostics``  ``History``, the console line, warnings, ``TrainingDiverged``
 """
+from .conditioning import shift_onehot
 from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GANWarning,
-                          History, ModeCollapseWarning, TrainingDiverged, format_line)
-from .losses import (DiscriminatorTargets, MinimaxLoss, NonSaturatingLoss,
-                     generator_loss)
+                          History, ModeCollapseWarning, TrainingDiverged, format_line,
+                          grad_norm)
+from .hacks import DiscriminatorTargets, InstanceNoise
+from .joint_batch import judges_samples_alone
+from .losses import MinimaxLoss, NonSaturatingLoss, generator_loss
 from .noise import noise_prior, normal_noise, uniform_noise
 from .remedies import FeatureMatching, MinibatchStdDev, Pack
-from .steps import GANSteps, grad_norm, judges_samples_alone, shift_onehot
+from .steps import GANSteps
 from .trainer import GANTrainer
 
 __all__ = ["GANSteps", "GANTrainer", "grad_norm", "judges_samples_alone", "shift_onehot",
-           "NonSaturatingLoss", "MinimaxLoss", "DiscriminatorTargets", "generator_loss",
+           "NonSaturatingLoss", "MinimaxLoss", "generator_loss",
+           "DiscriminatorTargets", "InstanceNoise",
            "Pack", "MinibatchStdDev", "FeatureMatching",
            "normal_noise", "uniform_noise", "noise_prior",
            "History", "COLUMNS", "format_line", "FailureMonitor", "TrainingDiverged",

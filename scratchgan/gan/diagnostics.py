@@ -37,6 +37,8 @@ import csv
 import math
 import warnings
 
+from .. import backend
+
 
 COLUMNS = ("iter", "d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
            "g_grad_norm", "d_grad_norm", "diversity")
@@ -222,3 +224,15 @@ def is_finite(value):
     """True when a scalar (host or device) is neither NaN nor +-Inf (syncs on a GPU)."""
     return math.isfinite(float(value))
 
+
+def grad_norm(optimizer):
+    """||grad|| over the parameters an optimizer updates (a device scalar).
+
+    scratchgan's optimizers keep all gradients in one flat vector, so this is
+    one reduction.
+    """
+    g = getattr(optimizer, "grad", None)
+    if g is None:                                    # any other optimizer
+        xp = backend.get_xp()
+        return xp.sqrt(sum((p.grad * p.grad).sum() for p in optimizer.params))
+    return backend.get_array_module(g).sqrt(g @ g)       # one BLAS dot, no temporary

@@ -1,4 +1,4 @@
-"""The two players' losses: the generator-loss variants and the discriminator's labels.
+"""The two players' losses: BCE for D, the generator-loss variants for G.
 
 The value function of the game (Goodfellow et al. 2014, eq. 1) is
 
@@ -10,8 +10,8 @@ with target 1 for real and 0 for fake samples:
     L_D = BCE(D(x), 1) + BCE(D(G(z)), 0) = -V(D, G)            (per minibatch mean)
 
 so D's side needs no new code, only the labels.  The labels are also where
-the "GAN hacks" (Salimans et al. 2016; Chintala et al., *ganhacks*) act:
-``DiscriminatorTargets`` makes them smoothed, soft or occasionally flipped.
+the "GAN hacks" act: ``hacks.DiscriminatorTargets`` makes them smoothed, soft
+or occasionally flipped.
 
 G descends V, i.e. minimises E_z[ log(1 - D(G(z))) ]: the *minimax* loss.
 In practice the *non-saturating* loss -E_z[ log D(G(z)) ] is used instead;
@@ -22,7 +22,6 @@ Each loss works on probabilities (D ends in a Sigmoid; BCELoss) or on logits
 ``value = loss(d_out)`` then ``d_d_out = loss.backward(d_out)`` (``d_out`` may be
 left out when it is the only pending one).
 """
-from .. import backend
 from ..losses import BCELoss, BCEWithLogitsLoss
 
 
@@ -103,70 +102,3 @@ def generator_loss(name, logits=False):
     except KeyError:
         raise ValueError(f"unknown generator loss {name!r}; expected one of "
                          f"{sorted(GENERATOR_LOSSES)}") from None
-
-
-class DiscriminatorTargets:
-    """The BCE targets t for D's real and fake minibatches.
-
-    By default t = 1 for real and 0 for fake, Algorithm 1 exactly.  Options:
-
-    * ``real_label=0.9``: one-sided label smoothing (Salimans et al. 2016,
-      section 3.4).  Only the real side is smoothed: smoothing the fake side
-      too would reward D for keeping D(G(z)) > 0 on fakes, which does not
-      push G towards the data.  With target t the optimal discriminator
-      becomes t * p_data / (p_data + p_g), so D can never be fully confident.
-    * ``soft_labels=((0.7, 1.2), (0.0, 0.3))`` (or ``True`` for these ranges,
-      from ganhacks): each sample's target is drawn uniformly from its range,
-      fresh every step.  A target above 1 is allowed by the BCE formula (its
-      minimiser is still D = 1, pushed at harder); it is ganhacks' advice.
-    * ``flip_prob=p``: each sample's target is swapped with the other class's
-      with probability p (ganhacks: "occasionally flip the labels"), so D
-      sees a little label noise and cannot become perfectly confident.
-
-    ``__call__(shape, dtype)`` returns (t_real, t_fake): plain floats when
-    nothing is random (cheapest; BCELoss accepts a number), else arrays of
-    ``shape`` drawn from the seeded generator.
-    """
-
-    GANHACKS_RANGES = ((0.7, 1.2), (0.0, 0.3))
-
-    def __init__(self, real_label=1.0, fake_label=0.0, soft_labels=None, flip_prob=0.0):
-        if soft_labels is True:
-            soft_labels = self.GANHACKS_RANGES
-        if soft_labels is not None:
-            (a, b), (c, d) = soft_labels
-            if not (a <= b and c <= d):
-                raise ValueError(f"soft_labels: each range must be (low, high), got {soft_labels}")
-            soft_labels = ((float(a), float(b)), (float(c), float(d)))
-        if not 0.0 <= flip_prob <= 1.0:
-            raise ValueError(f"flip_prob must be in [0, 1], got {flip_prob}")
-        self.real_label, self.fake_label = float(real_label), float(fake_label)
-        self.soft_labels, self.flip_prob = soft_labels, float(flip_prob)
-
-    @property
-    def random(self):
-        return self.soft_labels is not None or self.flip_prob > 0
-
-    def __call__(self, shape, dtype=None):
-        if not self.random:
-            return self.real_label, self.fake_label
-        xp = backend.get_xp()
-        dtype = dtype or backend.get_default_dtype()
-        if self.soft_labels is not None:
-            (a, b), (c, d) = self.soft_labels
-            t_real = a + (b - a) * backend.rand(*shape, dtype=dtype)
-            t_fake = c + (d - c) * backend.rand(*shape, dtype=dtype)
-        else:
-            t_real = xp.full(shape, self.real_label, dtype=dtype)
-            t_fake = xp.full(shape, self.fake_label, dtype=dtype)
-        if self.flip_prob > 0:
-            flip_r = backend.rand(*shape) < self.flip_prob
-            flip_f = backend.rand(*shape) < self.flip_prob
-            # a flipped real sample is labelled as fake would be, and vice versa
-            t_real, t_fake = (xp.where(flip_r, t_fake, t_real),
-                              xp.where(flip_f, t_real, t_fake))
-        return t_real.astype(dtype, copy=False), t_fake.astype(dtype, copy=False)
-
-    def __repr__(self):
-        return (f"DiscriminatorTargets(real_label={self.real_label}, fake_label="
-                f"{self.fake_label}, soft_labels={self.soft_labels}, flip_prob={self.flip_prob})")

@@ -15,6 +15,7 @@ a long run needs:
 The same loop written out by hand, as the lecture writes it, is
 ``demos/gan_loop.py``.
 """
+import math
 import sys
 import time
 
@@ -88,16 +89,16 @@ class GANTrainer(GANSteps):
     def step(self):
         """One iteration (k D steps, one G step), its statistics added to the window.
         Returns the iteration number."""
-        t = self.iteration + 1
+        it = self.iteration + 1
         stats = super().step()
         if self.nan_check == "step":
             for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
                 if not is_finite(stats[name]):
-                    self._diverged(t, network, float(stats[name]))
+                    self._diverged(it, network, float(stats[name]))
         for name in STATS:
             self._sums[name] = self._sums[name] + stats[name]
         self._count += 1
-        return t
+        return it
 
     # ------------------------------------------------- logging and safety
     def log(self):
@@ -189,9 +190,9 @@ class GANTrainer(GANSteps):
         shown = None                          # when the bar's numbers were last refreshed
         try:
             while self.iteration < end:
-                t = self.step()
+                it = self.step()
                 bar.update(1)
-                logging = t % log_every == 0 or t == end
+                logging = it % log_every == 0 or it == end
                 if progress and not logging and (
                         shown is None or time.monotonic() - shown >= self.REFRESH_S):
                     bar.set_postfix_str(postfix(self._window_means()), refresh=True)
@@ -200,15 +201,28 @@ class GANTrainer(GANSteps):
                     row = self.log()
                     bar.set_postfix_str(postfix(row), refresh=False)
                     shown = time.monotonic()
-                    if next_print is not None and (t >= next_print or t == end):
+                    if next_print is not None and (it >= next_print or it == end):
                         self._console(format_line(row))
-                        next_print = (t // print_every + 1) * print_every
+                        next_print = (it // print_every + 1) * print_every
                     if callback is not None:
                         callback(self, row)
         finally:
             bar.close()
             self._console = print
         return self.history
+
+    def d_loss_terms(self):
+        """What this trainer's d_loss adds up, and its value at the equilibrium
+        D = 1/2, as keyword arguments of ``viz.plot_history``."""
+        label, optimum, optimum_label = "D loss = BCE(real) + BCE(fake)", 2.0, "2 ln 2"
+        if self.mismatched_labels:
+            w = self.mismatch_weight
+            label = ("D loss = BCE(real, y) + BCE(fake, y) + "
+                     f"{'' if w == 1 else f'{w:g} '}BCE(real, wrong y)")
+            optimum = 2.0 + w
+            optimum_label = f"{optimum:g} ln 2"
+        return {"d_loss_label": label, "d_loss_optimum": optimum * math.log(2),
+                "d_loss_optimum_label": optimum_label}
 
     REFRESH_S = 2.0          # the progress bar's numbers are at most this old
 

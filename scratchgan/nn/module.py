@@ -115,37 +115,37 @@ class ForwardCaches:
         self.last = "none"     # the last event: none, forward, no_grad, freed, backward
         self.latest = None     # the key of the latest forward, held until the next one
 
-    def _forget(self, table, k, ref):
-        entry = table.get(k)
+    def _forget(self, table, key_id, ref):
+        entry = table.get(key_id)
         if entry is not None and entry[0] is ref:
-            del table[k]
+            del table[key_id]
             if table is self.pending:
                 self.last = "freed"
 
-    def _weak(self, key, table, k):
-        return weakref.ref(key, lambda ref: self._forget(table, k, ref))
+    def _weak(self, key, table, key_id):
+        return weakref.ref(key, lambda ref: self._forget(table, key_id, ref))
 
     def put(self, key, cache, owner):
         """File ``cache`` under the array ``key`` (or note a no_grad forward)."""
-        k = id(key)
+        key_id = id(key)
         if not _grad_enabled[0]:
-            self.finished[k] = (self._weak(key, self.finished, k), "no_grad")
+            self.finished[key_id] = (self._weak(key, self.finished, key_id), "no_grad")
             self.latest = None             # (may free the previous forward's cache)
             self.last = "no_grad"
             return
         if isinstance(cache, tuple) and any(c is key for c in cache):
             raise RuntimeError(f"{owner}: a cache must not hold its own key array "
                                "(it would never be freed); get it back from _recall")
-        entry = self.pending.get(k)
+        entry = self.pending.get(key_id)
         if entry is not None and entry[0]() is key:
             # Two pending forwards on one array (a loss called twice on the same
             # pred): fine until a backward has to choose between them.
-            self.pending[k] = (entry[0], _TWICE)
+            self.pending[key_id] = (entry[0], _TWICE)
             self.latest = key
             self.last = "forward"
             return
-        self.finished.pop(k, None)
-        self.pending[k] = (self._weak(key, self.pending, k), cache)
+        self.finished.pop(key_id, None)
+        self.pending[key_id] = (self._weak(key, self.pending, key_id), cache)
         self.latest = key                  # (may free the previous forward's cache)
         self.last = "forward"
 
@@ -154,8 +154,8 @@ class ForwardCaches:
         ``key=None`` means the only pending one."""
         if key is None:
             if len(self.pending) == 1:
-                k = next(iter(self.pending))
-                return self._pop(k, owner, what)
+                key_id = next(iter(self.pending))
+                return self._pop(key_id, owner, what)
             if len(self.pending) > 1:
                 raise BackwardError(
                     f"{owner}.backward: {len(self.pending)} forwards are pending, so "
@@ -163,11 +163,11 @@ class ForwardCaches:
                     f"forward returned, backward(grad, {what}=y)")
             raise BackwardError(f"{owner}.backward: no pending forward: "
                                 + self._why_empty(what))
-        k = id(key)
-        entry = self.pending.get(k)
+        key_id = id(key)
+        entry = self.pending.get(key_id)
         if entry is not None and entry[0]() is key:
-            return self._pop(k, owner, what)
-        done = self.finished.get(k)
+            return self._pop(key_id, owner, what)
+        done = self.finished.get(key_id)
         if done is not None and done[0]() is key:
             if done[1] == "no_grad":
                 raise BackwardError(f"{owner}.backward: that {what} was computed under "
@@ -180,18 +180,18 @@ class ForwardCaches:
             f"is not what any pending forward returned ({len(self.pending)} pending); "
             "pass the very array the forward returned, not a copy or a view of it")
 
-    def _pop(self, k, owner, what):
-        ref, cache = self.pending[k]
+    def _pop(self, key_id, owner, what):
+        ref, cache = self.pending[key_id]
         if cache is _TWICE:
             raise BackwardError(
                 f"{owner}.backward: two pending forwards were given this same {what}, "
                 "so this backward could belong to either; run forwards that need no "
                 "backward under no_grad(), or back-propagate each before the next")
-        del self.pending[k]
+        del self.pending[key_id]
         key = ref()
         if key is self.latest:
             self.latest = None
-        self.finished[k] = (self._weak(key, self.finished, k), "backward")
+        self.finished[key_id] = (self._weak(key, self.finished, key_id), "backward")
         self.last = "backward"
         return key, cache
 

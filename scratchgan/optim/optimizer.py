@@ -96,8 +96,8 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{name}: unknown hyper-parameters {unknown} in a parameter "
                              f"group; {name} has {sorted(self.defaults)}")
-        for k, v in self.defaults.items():
-            group.setdefault(k, v)
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
         group["params"] = params
         if group["lr"] < 0:
             raise ValueError(f"{name}: invalid learning rate {group['lr']}")
