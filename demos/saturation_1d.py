@@ -77,7 +77,7 @@ for g_loss in ("minimax", "non_saturating"):
     def callback(trainer, row, g_loss=g_loss, schedulers=schedulers):
         for s in schedulers:
             s.step()
-        if row["iter"] == 50:                    # early: has G started to move?
+        if row["iter"] == min(50, args.iters):   # early: has G started to move?
             early[g_loss] = viz.snapshot_1d(trainer, real, -1, 9)
 
     trainer.train(args.iters, log_every=5, print_every=1000, progress=not args.no_progress,

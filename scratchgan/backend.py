@@ -27,10 +27,30 @@ try:                              # CuPy is optional (the `gpu` extra)
     import cupy as _cupy
 except Exception:                 # ImportError, or a broken CUDA install
     _cupy = None
+_real_cupy = _cupy
 
 
 class BackendError(RuntimeError):
     """Raised when the requested backend cannot be used here."""
+
+
+def set_device_module(module=None):
+    """Play the GPU with ``module`` instead of CuPy (``None``: CuPy again, if any).
+
+    For tests: ``set_device_module(scratchgan.strict_device)`` makes
+    ``set_backend("cupy")`` (and ``--device gpu``) run on a strict CPU stand-in
+    that refuses what CuPy refuses and counts host transfers and syncs.
+    Switches the current backend back to NumPy.
+    """
+    global _cupy
+    set_backend("numpy")
+    _cupy = _real_cupy if module is None else module
+    return _cupy
+
+
+def device_module():
+    """The module that plays the GPU: cupy, a stand-in, or None."""
+    return _cupy
 
 
 def gpu_available():
@@ -77,6 +97,7 @@ def get_xp():
 
 
 def backend_name():
+    """"numpy" or "cupy" (also when a stand-in plays CuPy's part)."""
     return "cupy" if xp is not numpy else "numpy"
 
 

@@ -206,11 +206,16 @@ def _compare(stored, own, what):
         if key in stored:
             if isinstance(own[key], (dict, list)) or isinstance(stored[key], (dict, list)):
                 continue                  # nested (an optimizer's param_groups): its own load checks
-            want, got = numpy.shape(own[key]), numpy.shape(stored[key])
+            want, got = _shape(own[key]), _shape(stored[key])
             if want != got:
                 problems.append(f"{what}: '{key}' has shape {got} in the checkpoint, "
                                 f"{want} in the object")
     return problems
+
+
+def _shape(value):
+    """The shape of an array on either device, or of a number (())."""
+    return tuple(value.shape) if hasattr(value, "shape") else numpy.shape(value)
 
 
 def copy_state(state):

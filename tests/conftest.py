@@ -5,10 +5,12 @@ from pathlib import Path
 import numpy
 import pytest
 
-from scratchgan import backend
+from scratchgan import backend, strict_device
 from scratchgan.data import write_idx
 
-BACKENDS = ["numpy", "cupy"]
+# "strict": the CuPy code path on a CPU stand-in that refuses what CuPy refuses
+# (scratchgan/strict_device.py), so the GPU path is tested on every machine.
+BACKENDS = ["numpy", "cupy", "strict"]
 
 # The demos import their shared plumbing (demos/plumbing.py) by name, as a
 # script's folder is on the path when it runs; the tests do the same.
@@ -21,15 +23,19 @@ if DEMOS not in sys.path:
 def backend_name(request):
     """Select the backend for one test, restoring NumPy (and seed, dtype) after.
 
-    The CuPy case skips cleanly when CuPy or a GPU is missing (as on CI).
+    The CuPy case skips cleanly when CuPy or a GPU is missing (as on CI); the
+    strict stand-in runs everywhere.
     """
     name = request.param
     if name == "cupy" and not backend.gpu_available():
         pytest.skip("CuPy backend: no CuPy or no CUDA GPU on this machine")
-    backend.set_backend(name)
+    if name == "strict":
+        backend.set_device_module(strict_device)
+        strict_device.reset()
+    backend.set_backend("numpy" if name == "numpy" else "cupy")
     backend.manual_seed(0)
     yield name
-    backend.set_backend("numpy")
+    backend.set_device_module(None)            # (also back to NumPy)
     backend.set_default_dtype(numpy.float32)
     backend.manual_seed(0)
 

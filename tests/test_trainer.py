@@ -5,7 +5,7 @@ import warnings
 import numpy
 import pytest
 
-from scratchgan import backend, nn, optim
+from scratchgan import backend, nn, optim, strict_device
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import (COLUMNS, ConvergenceFailureWarning, DiscriminatorTargets,
                             GANTrainer, History, MinimaxLoss, ModeCollapseWarning,
@@ -15,11 +15,15 @@ from scratchgan.gan.remedies import MinibatchStdDev
 from scratchgan.metrics import ks_distance, normal_cdf
 
 
-@pytest.fixture(autouse=True)
-def _numpy_backend():
-    backend.set_backend("numpy")
+@pytest.fixture(autouse=True, params=["numpy", "strict"])
+def device(request):
+    """Every engine test on NumPy and on the strict CuPy stand-in (the GPU path)."""
+    if request.param == "strict":
+        backend.set_device_module(strict_device)
+    backend.set_backend("numpy" if request.param == "numpy" else "cupy")
     backend.manual_seed(0)
-    yield
+    yield request.param
+    backend.set_device_module(None)
     backend.manual_seed(0)
 
 
@@ -40,6 +44,11 @@ def make(seed=0, z_dim=4, lr=1e-3, d_out=nn.Sigmoid, sample_data=None, opt=optim
     kw = {"betas": (0.5, 0.999)} if opt is optim.Adam else {"momentum": 0.9}
     return GANTrainer(G, D, opt(G.parameters(), lr=lr, **kw), opt(D.parameters(), lr=lr, **kw),
                       sample_data or normal_1d, normal_noise(z_dim), batch_size=32, **options)
+
+
+def H(x):
+    """To the host, for comparisons (a no-op on NumPy)."""
+    return backend.to_host(x)
 
 
 def rows_equal(a, b):
@@ -94,7 +103,7 @@ def test_d_step_gradient_is_exactly_bce_real_plus_fake():
         t.opt_G, t.opt_D = optim.SGD(t.G.parameters(), lr=0.1), optim.SGD(t.D.parameters(), lr=0.1)
         t.g_step()
         # G's step freezes D: no D gradients are computed, and D is unfrozen after
-        assert numpy.abs(t.opt_D.grad).max() == 0
+        assert float(abs(t.opt_D.grad).max()) == 0
         assert all(p.requires_grad for p in t.D.parameters())
         t.opt_D.grad[...] = 1.0                       # stale gradients must be discarded
         captured = []
@@ -107,7 +116,7 @@ def test_d_step_gradient_is_exactly_bce_real_plus_fake():
         t.D.backward(bce.backward())
         bce.forward(t.D.forward(t.G.forward(z)), 0.0)
         t.D.backward(bce.backward())
-        numpy.testing.assert_allclose(captured[0], t.opt_D.grad, rtol=1e-12)
+        numpy.testing.assert_allclose(H(captured[0]), H(t.opt_D.grad), rtol=1e-12)
         # and G's parameters were not touched by the D step
         assert t.opt_G.step_count == 1
     finally:
@@ -130,14 +139,14 @@ def test_g_step_backpropagates_the_generator_loss_through_d():
         w = t.G.layers[0].weight.data
 
         def loss():
-            return float(-numpy.log(t.D.forward(t.G.forward(z))).mean())
+            return float(-backend.get_xp().log(t.D.forward(t.G.forward(z))).mean())
         old = w[0, 0]
         w[0, 0] = old + 1e-6
         plus = loss()
         w[0, 0] = old - 1e-6
         minus = loss()
         w[0, 0] = old
-        assert captured[0][0] == pytest.approx((plus - minus) / 2e-6, rel=1e-6)
+        assert float(captured[0][0]) == pytest.approx((plus - minus) / 2e-6, rel=1e-6)
     finally:
         backend.set_default_dtype(numpy.float32)
 
@@ -173,6 +182,7 @@ def test_discriminator_targets():
     assert t_real.shape == (5000, 1) and t_real.dtype == numpy.float32
     assert 0.7 <= t_real.min() and t_real.max() <= 1.2 and 0 <= t_fake.min() and t_fake.max() <= 0.3
     t_real, t_fake = DiscriminatorTargets(flip_prob=0.1)((20000, 1))
+    t_real, t_fake = H(t_real), H(t_fake)
     assert set(numpy.unique(t_real)) == {0.0, 1.0}
     assert (t_real == 0).mean() == pytest.approx(0.1, abs=0.01)
     assert (t_fake == 1).mean() == pytest.approx(0.1, abs=0.01)
@@ -210,8 +220,9 @@ def test_conditional_gan_with_mismatched_labels():
     k = 3
 
     def sample_data(m):               # x ~ N(2 * class, 0.1), c one-hot
+        xp = backend.get_xp()
         y = backend.rng().randint(0, k, m)
-        c = numpy.eye(k, dtype=numpy.float32)[y]
+        c = xp.eye(k, dtype=numpy.float32)[y]
         return (2.0 * y[:, None] + 0.1 * backend.randn(m, 1)).astype(numpy.float32), c
 
     G = nn.ConcatCondition(mlp([4 + k, 16, 1]))
@@ -225,13 +236,14 @@ def test_conditional_gan_with_mismatched_labels():
     assert t.conditional and len(forwards) == 4 * (3 + 1)     # real, fake, mismatched; G step
     real_c, wrong_c = forwards[0], forwards[2]
     assert (real_c.argmax(1) != wrong_c.argmax(1)).all()
-    assert t.generate(5, c=numpy.eye(k, dtype=numpy.float32)[[0, 1, 2, 0, 1]]).shape == (5, 1)
+    c = backend.to_device(numpy.eye(k, dtype=numpy.float32)[[0, 1, 2, 0, 1]])
+    assert t.generate(5, c=c).shape == (5, 1)
 
 
 def test_shift_onehot_always_mismatches():
     backend.manual_seed(0)
-    c = numpy.eye(4, dtype=numpy.float32)[backend.rng().randint(0, 4, 1000)]
-    wrong = shift_onehot(c)
+    c = backend.get_xp().eye(4, dtype=numpy.float32)[backend.rng().randint(0, 4, 1000)]
+    c, wrong = H(c), H(shift_onehot(c))
     assert (wrong.sum(1) == 1).all() and (wrong.argmax(1) != c.argmax(1)).all()
     assert len(numpy.unique(wrong.argmax(1) - c.argmax(1) % 4)) > 3     # all offsets used
 
@@ -296,7 +308,7 @@ def test_uniform_noise_prior():
 
 
 # ----------------------------------------------------------- failures
-def test_nan_stops_training_and_restores_the_last_good_state():
+def test_nan_stops_training_and_restores_the_last_good_state(device):
     calls = {"n": 0}
 
     def poisoned(m):               # real data turns to NaN at the 26th minibatch
@@ -312,12 +324,14 @@ def test_nan_stops_training_and_restores_the_last_good_state():
     with pytest.raises(TrainingDiverged) as info:
         t.train(100, log_every=10, progress=False, callback=remember)
     e = info.value
-    assert (e.iteration, e.network, e.restored_iteration) == (26, "discriminator", 20)
-    assert "iteration 26" in str(e) and "discriminator" in str(e) and "learning rate" in str(e)
+    # nan_check="auto": every step on the CPU (free), at log points on a GPU (no sync)
+    found = 26 if device == "numpy" else 30
+    assert (e.iteration, e.network, e.restored_iteration) == (found, "discriminator", 20)
+    assert f"iteration {found}" in str(e) and "discriminator" in str(e) and "learning rate" in str(e)
     assert t.iteration == 20 and t.history["iter"] == [10, 20]
     for k, v in t.G.state_dict().items():
-        numpy.testing.assert_array_equal(v, saved[20][k])
-    assert all(numpy.isfinite(p.data).all() for p in t.D.parameters())
+        numpy.testing.assert_array_equal(H(v), H(saved[20][k]))
+    assert all(numpy.isfinite(H(p.data)).all() for p in t.D.parameters())
 
 
 def test_a_divergent_learning_rate_is_caught():
@@ -388,7 +402,7 @@ def test_joint_d_batch_gives_the_same_d_gradient_as_two_passes(soft):
             losses_.append(float(t.d_step()["d_loss"]))
         finally:
             backend.set_default_dtype(numpy.float32)
-    numpy.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-14)
+    numpy.testing.assert_allclose(H(grads[0]), H(grads[1]), rtol=1e-10, atol=1e-14)
     assert losses_[0] == pytest.approx(losses_[1], rel=1e-12)
 
 

@@ -399,7 +399,8 @@ class Module:
                            f"{missing}, unexpected keys {unexpected}")
         for key, target in own.items():
             if key in state_dict:
-                shape = tuple(numpy.shape(state_dict[key]))
+                value = state_dict[key]           # a host or device array, or a number
+                shape = tuple(value.shape) if hasattr(value, "shape") else numpy.shape(value)
                 if shape != tuple(target.shape):
                     raise ShapeError(
                         f"{type(self).__name__}.load_state_dict: '{key}' expected "
@@ -426,8 +427,7 @@ class Module:
 
         def convert(a):
             if device in ("gpu", "cuda", "cupy"):
-                import cupy
-                a = cupy.asarray(a)
+                a = backend.device_module().asarray(a)
             elif device in ("cpu", "numpy"):
                 a = backend.to_host(a)
             elif device is not None:
