@@ -59,12 +59,12 @@ def line_report(samples):
 
 def main(argv=None):
     parser = plumbing.make_parser(__doc__, images=True, iters=1500, sample_every=100)
-    parser.add_argument("--instance-noise", type=float, default=0.2,
+    parser.add_argument("--instance-noise", type=plumbing.nonnegative_float, default=0.2,
                         help="instance noise: std of Gaussian noise added to D's inputs, "
                              "decaying linearly to 0")
-    parser.add_argument("--noise-decay-iters", type=int, default=400,
+    parser.add_argument("--noise-decay-iters", type=plumbing.nonnegative_int, default=400,
                         help="iterations over which the instance noise decays")
-    parser.add_argument("--real-label", type=float, default=1.0,
+    parser.add_argument("--real-label", type=plumbing.positive_float, default=1.0,
                         help="D's target for real images; 0.9 is one-sided label smoothing")
     args = parser.parse_args(argv)
     run = plumbing.ImageRun(args, name="lines_dcgan")             # device and seed first

@@ -23,7 +23,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy
 
-from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
+from plumbing import adam, finish, make_parser, mlp, positive_int, setup, snapshot_iters
 
 from scratchgan import nn, viz
 from scratchgan.optim import lr_scheduler
@@ -34,7 +34,7 @@ from scratchgan.metrics import mode_stats
 p = make_parser(__doc__.splitlines()[0], iters=15000, batch_size=256, lr=2e-3)
 p.add_argument("--data", choices=("ring", "grid"), default="ring")
 p.add_argument("--remedy", choices=("mbstd", "pack", "fm", "none"), default="mbstd")
-p.add_argument("--pack", type=int, default=4, help="samples per pack for --remedy pack")
+p.add_argument("--pack", type=positive_int, default=4, help="samples per pack for --remedy pack")
 args = p.parse_args()
 t0 = setup(args)
 

@@ -17,7 +17,9 @@ imported: their networks are tiny, and extra BLAS threads only spin.
 import argparse
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -31,21 +33,86 @@ except ImportError:                                       # run from a source ch
 import numpy
 
 from scratchgan import backend, nn, optim, viz
+from scratchgan.atomic import remove_stale_temporaries, save_npy
 from scratchgan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from scratchgan.data import load_dataset
+from scratchgan.data import DataError, load_dataset
 from scratchgan.data.mnist import TestSplitFallback
 from scratchgan.gan import sampling
-from scratchgan.gan.diagnostics import COLUMNS, GANWarning, History
+from scratchgan.gan.diagnostics import COLUMNS, GANWarning, History, TrainingDiverged
 
 #: Flags that shape training: a checkpoint made with other values is refused.
-CONFIG_KEYS = ("dataset", "batch_size", "lr", "beta1", "beta2", "k", "latent_dim",
+CONFIG_KEYS = ("dataset", "batch_size", "beta1", "beta2", "k", "latent_dim",
                "seed", "mismatched_labels", "instance_noise", "noise_decay_iters",
                "real_label")
+#: Flags that may change on --resume: a lower --lr after a diverged run.
+ADJUSTABLE_KEYS = ("lr",)
 
 CHECKPOINT = "checkpoint.npz"
 
 
 # ---------------------------------------------------------------- the flags
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def nonnegative_int(text):
+    """argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    value = float(text)
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def nonnegative_float(text):
+    """argparse type: a finite number >= 0."""
+    value = float(text)
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def fraction(text):
+    """argparse type: a number in [0, 1) (Adam's betas, momentum)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+class DemoParser(argparse.ArgumentParser):
+    """An ArgumentParser that also checks the flags against each other, in
+    argparse's own error format (usage, message, exit status 2)."""
+
+    def parse_args(self, args=None, namespace=None):
+        a = super().parse_args(args, namespace)
+        if hasattr(a, "sample_every"):
+            by_epochs = getattr(a, "epochs", None) is not None
+            if a.sample_every is None:                        # not given: the demo's default,
+                a.sample_every = (self.sample_every_default if by_epochs  # or the whole run
+                                  else min(self.sample_every_default, a.iters))
+            elif not by_epochs and a.sample_every > a.iters:
+                self.error(f"argument --sample-every: {a.sample_every} is more than --iters "
+                           f"{a.iters}; no picture or checkpoint would be taken before the end")
+        if getattr(a, "delete_old", False) and not a.force:
+            self.error("argument --delete-old: only together with --force")
+        if getattr(a, "force", False) and getattr(a, "resume", None):
+            self.error("argument --force: not with --resume (--resume continues the "
+                       "earlier run, --force starts a new one)")
+        return a
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """--help shows the demo's docstring as written, and each flag's default
     where it has one (not for on/off switches, nor where the help says it)."""
@@ -68,7 +135,7 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
     --resume, the sample grids and samples.npy; ``dataset=True`` (MNIST and
     Fashion-MNIST) adds --dataset, --data-dir, --no-download and --epochs.
     """
-    p = argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
+    p = DemoParser(description=description, formatter_class=HelpFormatter)
     if dataset:
         p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist",
                        help="MNIST digits or Fashion-MNIST clothes")
@@ -78,36 +145,46 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
         p.add_argument("--no-download", action="store_true",
                        help="never download; use only files already present")
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--iters", type=int, default=iters, help="training iterations in total")
+    length.add_argument("--iters", type=positive_int, default=iters,
+                        help="training iterations in total")
     if dataset:
-        length.add_argument("--epochs", type=float, default=None,
+        length.add_argument("--epochs", type=positive_float, default=None,
                             help="or: passes over the training set, "
                                  "iters = ceil(epochs * N / batch size)")
-    p.add_argument("--batch-size", type=int, default=batch_size,
+    p.add_argument("--batch-size", type=positive_int, default=batch_size,
                    help="minibatch size m, for real and noise minibatches")
-    p.add_argument("--k", type=int, default=k, help="D steps per G step")
-    p.add_argument("--lr", type=float, default=lr, help=f"learning rate of G and D ({optimizer})")
+    p.add_argument("--k", type=positive_int, default=k, help="D steps per G step")
+    p.add_argument("--lr", type=positive_float, default=lr,
+                   help=f"learning rate of G and D ({optimizer})")
     if images:
-        p.add_argument("--beta1", type=float, default=beta1, help="Adam's beta1 (0.5 as DCGAN)")
-        p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2")
-        p.add_argument("--latent-dim", type=int, default=100, help="dimension of z")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+        p.add_argument("--beta1", type=fraction, default=beta1, help="Adam's beta1 (0.5 as DCGAN)")
+        p.add_argument("--beta2", type=fraction, default=0.999, help="Adam's beta2")
+        p.add_argument("--latent-dim", type=positive_int, default=100, help="dimension of z")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="random seed")
     p.add_argument("--out", default=None, help="output folder (default: out/<demo name>)")
+    p.add_argument("--force", action="store_true",
+                   help="--out holds an earlier run: start anew anyway, moving its files "
+                        "into <out>/previous-<date-time>/")
+    p.add_argument("--delete-old", action="store_true",
+                   help="with --force: delete the earlier run's files instead")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                    help="cpu: NumPy; gpu: CuPy")
+    p.add_argument("--debug", action="store_true",
+                   help="show the full traceback of an error, not one line")
     if images:
         p.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
                        help="continue from a checkpoint (default path: <out>/checkpoint.npz) "
                             "up to --iters iterations in total")
-        p.add_argument("--sample-every", type=int, default=sample_every,
+        p.sample_every_default = sample_every
+        p.add_argument("--sample-every", type=positive_int, default=None,
                        help="grid of fixed-noise samples and a checkpoint every this many "
-                            "iterations")
+                            f"iterations (default: {sample_every}, or --iters if fewer)")
         p.add_argument("--sample-mode", choices=("train", "eval"), default="train",
                        help="BatchNorm statistics when drawing pictures: of the batch "
                             "drawn (train) or the running averages (eval)")
-        p.add_argument("--num-samples", type=int, default=num_samples,
+        p.add_argument("--num-samples", type=nonnegative_int, default=num_samples,
                        help="images of the final G saved to samples.npy")
-        p.add_argument("--grid-size", type=int, default=grid_size,
+        p.add_argument("--grid-size", type=positive_int, default=grid_size,
                        help="the sample grids are grid-size x grid-size")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -119,12 +196,97 @@ def select_device(name):
     backend.set_backend("cupy" if name == "gpu" else "numpy")
 
 
+#: Errors a user can fix (bad input: exit status 2) and a run that blew up (1).
+BAD_INPUT = (backend.BackendError, CheckpointError, DataError, OSError)
+
+
+class OutputError(Exception):
+    """--out cannot be used as asked (an earlier run is there, or it is not writable)."""
+
+
 def run_script(main):
-    """Call ``main()``; report a missing GPU or a bad checkpoint in one line."""
+    """Call ``main()``; report bad input (no GPU, a bad checkpoint or data folder,
+    an --out that is taken or not writable) in one line with exit status 2, and a
+    diverged training in one line with exit status 1.  --debug: the traceback."""
     try:
         main()
-    except (backend.BackendError, CheckpointError) as e:
-        sys.exit(f"error: {e}")
+    except (*BAD_INPUT, OutputError) as e:
+        if "--debug" in sys.argv:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except TrainingDiverged as e:
+        if "--debug" in sys.argv:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+# ------------------------------------------------------------ the output folder
+#: The files that mark a folder as holding a run.
+RUN_FILES = ("checkpoint.npz", "samples.npy", "history.csv")
+
+
+def prepare_out(out, force=False, delete_old=False, resuming=False):
+    """Make --out ready before the first iteration, or raise OutputError.
+
+    * An earlier run there is never overwritten by accident: without --resume
+      or --force, refuse and say so.  --force moves its files into
+      <out>/previous-<date-time>/ (--delete-old: deletes them).
+    * The folder must be writable: found out now, not after hours of training.
+    * Temporary files of a run killed while saving are removed.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a folder")
+    earlier = [name for name in RUN_FILES if (out / name).exists() or (out / name).is_symlink()]
+    if earlier and not resuming:
+        if not force:
+            resume = "continue it with --resume, or " if "checkpoint.npz" in earlier else ""
+            raise OutputError(
+                f"--out {out} holds an earlier run ({', '.join(earlier)}); nothing was "
+                f"changed. To keep it, {resume}choose another --out; to start anew there, "
+                "add --force (moves its files into previous-<date-time>/ inside --out; "
+                "with --delete-old deletes them)")
+        _set_aside(out, delete_old)
+    if out.is_dir():
+        try:                                     # the honest test: write a file
+            fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as e:
+            raise OutputError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+    else:                                        # created later, by the run's first write
+        parent = next(p for p in out.absolute().parents if p.exists())
+        if not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
+            raise OutputError(f"--out {out}: cannot create it: {parent} is not a writable "
+                              "folder")
+    for stale in remove_stale_temporaries(out):
+        print(f"removed {stale}, a temporary file of an earlier run killed while saving")
+    return out
+
+
+def _set_aside(out, delete):
+    """Move (or delete) everything an earlier run left in ``out``; earlier
+    previous-* folders stay where they are."""
+    entries = [p for p in out.iterdir() if not p.name.startswith("previous-")]
+    if delete:
+        for p in entries:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()                       # a file, or a link (never what it points to)
+        print(f"--force --delete-old: deleted the earlier run's files in {out}")
+        return
+    aside = out / time.strftime("previous-%Y%m%d-%H%M%S")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = out / time.strftime(f"previous-%Y%m%d-%H%M%S-{n}")
+    aside.mkdir()
+    for p in entries:
+        os.replace(p, aside / p.name)            # moves links as links
+    print(f"--force: moved the earlier run's files to {aside}")
 
 
 # ---------------------------------------------------------------- toy demos
@@ -135,16 +297,30 @@ def setup(args):
         args.out = os.path.join("out", os.path.splitext(os.path.basename(sys.argv[0]))[0])
     try:
         select_device(args.device)
-    except backend.BackendError as e:
-        sys.exit(f"error: --device gpu: {e}\nRun with --device cpu instead.")
+        prepare_out(args.out, args.force, args.delete_old)
+        os.makedirs(args.out, exist_ok=True)
+    except (backend.BackendError, OutputError, OSError) as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
     backend.manual_seed(args.seed)
-    os.makedirs(args.out, exist_ok=True)
+    if not args.debug:
+        sys.excepthook = _one_line_errors
     # The trainer prints its warnings as plain "WARNING ..." lines on the console;
     # the Python warning with its source line would say the same thing twice.
     warnings.simplefilter("ignore", GANWarning)
     print(f"device={args.device} seed={args.seed} iters={args.iters} "
           f"batch_size={args.batch_size} k={args.k} lr={args.lr} out={args.out}")
     return time.time()
+
+
+def _one_line_errors(kind, error, traceback):
+    """A toy demo's uncaught error: one line for the ones a user can act on."""
+    if isinstance(error, (TrainingDiverged, *BAD_INPUT)):
+        print(f"error: {error}", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, error, traceback)
 
 
 def mlp(sizes, act=nn.ReLU, out=None):
@@ -178,7 +354,7 @@ def snapshot_iters(iters):
 def finish(trainer, args, t0, n=10000):
     """Write samples.npy (n samples of G), history.csv and curves.png; return the samples."""
     samples = trainer.generate(n)
-    numpy.save(os.path.join(args.out, "samples.npy"), samples)
+    save_npy(os.path.join(args.out, "samples.npy"), samples)
     trainer.to_csv(os.path.join(args.out, "history.csv"))
     viz.plot_history(trainer.history, os.path.join(args.out, "curves.png"),
                      **trainer.d_loss_terms())
@@ -296,6 +472,7 @@ class ImageRun:
         select_device(args.device)
         backend.manual_seed(args.seed)
         self.out = Path(args.out if args.out else Path("out") / name)
+        prepare_out(self.out, args.force, args.delete_old, resuming=bool(args.resume))
         self.n_train = None
 
     # -- data ---------------------------------------------------------------
@@ -306,8 +483,9 @@ class ImageRun:
         name = {"mnist": "mnist", "fashion": "fashion-mnist"}[self.args.dataset]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TestSplitFallback)
-            images, labels = load_dataset(name, "train", data_dir=self.args.data_dir,
-                                          download=not self.args.no_download)
+            images, labels = load_dataset(     # a --data-dir given is the only place looked
+                name, "train", data_dir=self.args.data_dir, download=not self.args.no_download,
+                only_data_dir=self.args.data_dir is not None)
         for w in caught:                       # one plain line, not a warning's echo
             if issubclass(w.category, TestSplitFallback):
                 print(f"note: {w.message}")
@@ -328,7 +506,8 @@ class ImageRun:
         return math.ceil(epochs * self.n_train / self.args.batch_size)
 
     def config(self):
-        return {k: getattr(self.args, k) for k in CONFIG_KEYS if hasattr(self.args, k)}
+        return {k: getattr(self.args, k) for k in CONFIG_KEYS + ADJUSTABLE_KEYS
+                if hasattr(self.args, k)}
 
     # -- the fixed inputs of the pictures -----------------------------------
     def grid_inputs(self):
@@ -397,7 +576,8 @@ class ImageRun:
             raise CheckpointError(f"--resume: {e}") from None
         stored = info["extra"].get("config", {})
         wrong = [f"--{k.replace('_', '-')} {stored[k]!r} in the checkpoint, {v!r} now"
-                 for k, v in self.config().items() if k in stored and stored[k] != v]
+                 for k, v in self.config().items()
+                 if k in stored and stored[k] != v and k not in ADJUSTABLE_KEYS]
         if wrong:
             raise CheckpointError(
                 f"--resume: {path} was trained with other settings (nothing was "
@@ -409,6 +589,10 @@ class ImageRun:
         load_checkpoint(path, models={"G": trainer.G, "D": trainer.D},
                         optimizers={"G": trainer.opt_G, "D": trainer.opt_D}, arch=arch)
         trainer.iteration = int(info["iteration"])
+        if "lr" in stored and stored["lr"] != self.args.lr:        # e.g. after a divergence
+            trainer.opt_G.lr = trainer.opt_D.lr = self.args.lr
+            print(f"{self.name}: --lr {self.args.lr} now, {stored['lr']} in the checkpoint: "
+                  "continuing with the new rate")
         columns = info["extra"].get("history", {})
         rows = []
         for i in range(len(columns.get("iter", ()))):
@@ -452,10 +636,10 @@ class ImageRun:
             ["losses.png"] if len(trainer.history) else []) + ["history.csv", CHECKPOINT]
         if a.num_samples > 0:
             images, labels = self.samples_for_file(trainer, a.num_samples)
-            numpy.save(out / "samples.npy", images)
+            save_npy(out / "samples.npy", images)
             written.append("samples.npy")
             if labels is not None:
-                numpy.save(out / "labels.npy", labels.astype(numpy.int64))
+                save_npy(out / "labels.npy", labels.astype(numpy.int64))
                 written.append("labels.npy")
         print(f"{self.name}: {trainer.iteration} iterations; wrote {', '.join(written)} "
               f"to {out}")

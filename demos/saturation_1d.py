@@ -30,9 +30,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy
 
-from plumbing import finish, make_parser, mlp, setup
+from plumbing import finish, fraction, make_parser, mlp, nonnegative_int, setup
 
 from scratchgan import backend, nn, optim, viz
+from scratchgan.atomic import save_npy
 from scratchgan.optim import lr_scheduler
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import GANTrainer, normal_noise
@@ -41,8 +42,8 @@ from scratchgan.metrics import ks_distance, normal_cdf, normal_pdf
 MEAN, STD, Z_DIM = 4.0, 1.25, 8
 p = make_parser(__doc__.splitlines()[0], iters=3000, batch_size=64, lr=0.01,
                 optimizer="SGD with momentum")
-p.add_argument("--head-start", type=int, default=500, help="D-only steps before the race")
-p.add_argument("--momentum", type=float, default=0.5, help="SGD momentum")
+p.add_argument("--head-start", type=nonnegative_int, default=500, help="D-only steps before the race")
+p.add_argument("--momentum", type=fraction, default=0.5, help="SGD momentum")
 args = p.parse_args()
 t0 = setup(args)
 
@@ -94,7 +95,7 @@ for g_loss, trainer in runs.items():
           f"{numpy.mean(h['g_grad_norm'][:10]):.2e}; D(G(z)) > 0.1 first at iteration "
           f"{escape}; final KS {ks:.3f}, mean {s.mean():.3f}, std {s.std():.3f}")
     if g_loss == "minimax":
-        numpy.save(out("samples_minimax.npy"), s)
+        save_npy(out("samples_minimax.npy"), s)
         trainer.to_csv(out("history_minimax.csv"))
 norms = {g: numpy.mean(t.history["g_grad_norm"][:10]) for g, t in runs.items()}
 print(f"the minimax G's gradient is {norms['non_saturating'] / norms['minimax']:.0f} times "

@@ -27,8 +27,6 @@ Two promises:
   ``arch``), and only then writes into the models and optimizers.  A bad
   checkpoint raises ``CheckpointError`` and leaves them untouched.
 """
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -36,6 +34,7 @@ from pathlib import Path
 import numpy
 
 from . import backend
+from .atomic import atomic_open
 
 FORMAT = "scratchgan-checkpoint"
 VERSION = 1
@@ -108,29 +107,10 @@ def _check_name(name):
 
 
 def _atomic_savez(path, arrays):
-    """Temporary file in the same folder, fsync, then os.replace over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            numpy.savez(f, **arrays)      # _to_array refused object arrays
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    try:                     # make the rename itself durable (POSIX only)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return path
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    """Temporary file in the same folder, fsync, then os.replace over ``path``
+    (``atomic.py``): a crash leaves the previous checkpoint whole."""
+    with atomic_open(path, "wb") as f:
+        numpy.savez(f, **arrays)          # _to_array refused object arrays
     return path
 
 

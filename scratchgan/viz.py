@@ -29,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import backend
+from .atomic import atomic_path
 from .metrics import gaussian_kde
 
 REAL_COLOUR, FAKE_COLOUR = "tab:blue", "tab:orange"
@@ -50,7 +51,8 @@ _figure = figure
 
 
 def _save(fig, path, dpi=100):
-    fig.savefig(path, dpi=dpi)
+    with atomic_path(path) as tmp:           # a killed run never leaves half a PNG
+        fig.savefig(tmp, dpi=dpi)
     return path
 
 
@@ -318,8 +320,9 @@ def save_gif(frames, path, fps=2, loop=0):
         images.append(im)
     if not images:
         raise ValueError("save_gif: no frames")
-    images[0].save(path, save_all=True, append_images=images[1:],
-                   duration=int(1000 / fps), loop=loop)
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, save_all=True, append_images=images[1:],
+                       duration=int(1000 / fps), loop=loop)
     return path
 
 
@@ -373,5 +376,5 @@ def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_la
                     va="center", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10, y=0.99)
-    fig.savefig(path, dpi=dpi)
+    _save(fig, path, dpi=dpi)
     return grid

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from scratchgan import backend, checkpoint
+from scratchgan import atomic, backend, checkpoint
 from scratchgan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from scratchgan.nn.linear import Linear
 from scratchgan.nn.module import Sequential
@@ -111,7 +111,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
     replaced = []
     real_replace = os.replace
-    monkeypatch.setattr(checkpoint.os, "replace",
+    monkeypatch.setattr(atomic.os, "replace",
                         lambda src, dst: (replaced.append((src, dst)), real_replace(src, dst)))
     save_checkpoint(path, models={"G": G}, iteration=2)
     src, dst = replaced[0]

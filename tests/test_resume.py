@@ -89,9 +89,23 @@ def test_other_architecture_is_refused_and_nothing_is_written(trained, data_dir)
 
 def test_other_flags_are_refused(trained, data_dir):
     before = snapshot(trained)
-    with pytest.raises(CheckpointError, match="--lr"):
-        run("mnist_mlp", trained, 4, data_dir, "--resume", "--lr", "1e-3")
+    with pytest.raises(CheckpointError, match="--batch-size"):
+        run("mnist_mlp", trained, 4, data_dir, "--resume", "--batch-size", "16")
+    with pytest.raises(CheckpointError, match="--k 1 in the checkpoint, 2 now"):
+        run("mnist_mlp", trained, 4, data_dir, "--resume", "--k", "2")
     assert snapshot(trained) == before
+
+
+def test_a_lower_learning_rate_may_continue_a_run(tmp_path, trained, data_dir, capsys):
+    """After a divergence the advice is a lower --lr: --resume accepts it."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path, data in snapshot(trained).items():
+        (copy / path).parent.mkdir(parents=True, exist_ok=True)
+        (copy / path).write_bytes(data)
+    trainer = run("mnist_mlp", copy, 4, data_dir, "--resume", "--lr", "1e-5")
+    assert trainer.opt_G.lr == trainer.opt_D.lr == 1e-5
+    assert "continuing with the new rate" in capsys.readouterr().out
 
 
 def test_damaged_checkpoint_is_refused_and_nothing_is_written(tmp_path, trained, data_dir):
@@ -127,4 +141,6 @@ def test_run_script_reports_a_bad_checkpoint_in_one_line(tmp_path, data_dir, cap
             "--data-dir", str(data_dir), "--no-download"]
     with pytest.raises(SystemExit) as e:
         plumbing.run_script(lambda: demo.main(argv))
-    assert str(e.value).startswith("error: --resume:")
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --resume:")

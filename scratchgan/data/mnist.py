@@ -141,12 +141,15 @@ def shared_data_roots():
             (REPO_ROOT / ".." / "shared" / "data").resolve()]
 
 
-def search_dirs(name, data_dir=None, cache_dir=None):
-    """The folders searched for ``name``'s files, in order (see the module doc)."""
+def search_dirs(name, data_dir=None, cache_dir=None, only_data_dir=False):
+    """The folders searched for ``name``'s files, in order (see the module doc);
+    with ``only_data_dir`` just ``data_dir/<name>/`` and ``data_dir/``."""
     _check_name(name)
     dirs = []
     if data_dir is not None:
         dirs += [Path(data_dir) / name, Path(data_dir)]
+    if only_data_dir:
+        return dirs
     env = os.environ.get(ENV_VAR)
     if env:
         env = Path(env)
@@ -173,9 +176,9 @@ def _find_file(folder, stem):
     return None
 
 
-def find_split(name, split, data_dir=None, cache_dir=None):
+def find_split(name, split, data_dir=None, cache_dir=None, only_data_dir=False):
     """(images path, labels path) from the first folder holding both, else None."""
-    for folder in search_dirs(name, data_dir, cache_dir):
+    for folder in search_dirs(name, data_dir, cache_dir, only_data_dir):
         paths = [_find_file(folder, stem) for stem in FILES[split]]
         if all(paths):
             return tuple(paths)
@@ -307,16 +310,22 @@ def _read_split(images_path, labels_path):
 
 
 def load_dataset(name, split="train", data_dir=None, download=True, *,
-                 cache_dir=None, mirrors=None, progress=True):
+                 cache_dir=None, mirrors=None, progress=True, only_data_dir=False):
     """Load ``split`` of ``name`` ("mnist" or "fashion-mnist"); see the module doc.
 
     Returns ``(images, labels)``: float32 (N, 1, 28, 28) in [-1, 1], int64 (N,).
     ``cache_dir`` replaces the download folder and ``mirrors`` the mirror list.
+    ``only_data_dir=True``: look in ``data_dir`` (and ``data_dir/<name>/``) only,
+    never elsewhere and never on the internet; a folder that does not exist or
+    holds neither split raises ``DataError`` naming it and the files looked for.
     """
     _check_name(name)
     if split not in FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    found = find_split(name, split, data_dir, cache_dir)
+    if only_data_dir:
+        _check_data_dir(name, data_dir)
+        download = False
+    found = find_split(name, split, data_dir, cache_dir, only_data_dir)
     if found is not None:
         return _read_split(*found)
 
@@ -328,7 +337,7 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
             failure = e
 
     if split == "train":
-        test = find_split(name, "test", data_dir, cache_dir)
+        test = find_split(name, "test", data_dir, cache_dir, only_data_dir)
         if test is not None:
             images, labels = _read_split(*test)
             why = ("downloads are off (download=False / --no-download)" if failure is None
@@ -339,7 +348,8 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
                 f"there and {why}"), stacklevel=3)
             return images, labels
 
-    searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir))
+    searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir,
+                                                        only_data_dir))
     message = f"{TITLES[name]} {split} split not found; searched:\n{searched}\n"
     if failure is not None:
         raise DataError(message + str(failure)) from failure
@@ -348,6 +358,19 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
         message + f"and download=False. Fix: run once with internet and "
         f"download=True, or place {_names(split)} by hand into {folder} (or any "
         f"folder, then pass data_dir=... or set {ENV_VAR}=...).")
+
+
+def _check_data_dir(name, data_dir):
+    """A data folder the user named must exist and hold one of the splits."""
+    if data_dir is None:
+        raise ValueError("only_data_dir=True needs a data_dir")
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise DataError(f"data folder {folder} does not exist (or is not a folder)")
+    if not any(find_split(name, s, folder, only_data_dir=True) for s in FILES):
+        looked = ", ".join(FILES["train"] + FILES["test"])
+        raise DataError(f"data folder {folder} holds no {TITLES[name]} files: looked for "
+                        f"{looked} (each also .gz) in {folder / name} and {folder}")
 
 
 def load_mnist(split="train", data_dir=None, download=True, **kwargs):

@@ -38,6 +38,7 @@ import math
 import warnings
 
 from .. import backend
+from ..atomic import atomic_open
 
 
 COLUMNS = ("iter", "d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
@@ -57,23 +58,26 @@ class ModeCollapseWarning(GANWarning):
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss became NaN or Inf.  The trainer has restored the last good state.
+    """A loss became NaN or Inf, or a weight grew beyond ``GANTrainer.WEIGHT_LIMIT``.
+    The trainer has restored the last good state.
 
     Attributes: ``iteration`` (where the bad loss appeared, or the log point
     at which it was noticed on a GPU), ``network`` ("discriminator" or
-    "generator"), ``restored_iteration`` (the iteration of the state now
-    loaded in G, D and both optimizers).
+    "generator"), ``what`` ("loss" or "largest weight |w|") and its ``value``,
+    ``restored_iteration`` (the iteration of the state now loaded in G, D and
+    both optimizers).
     """
 
     def __init__(self, iteration, network, restored_iteration, value=float("nan"),
-                 hint=None):
-        self.iteration, self.network = iteration, network
+                 hint=None, what="loss"):
+        self.iteration, self.network, self.what = iteration, network, what
         self.restored_iteration, self.value = restored_iteration, value
         hint = hint or ("try a lower learning rate (e.g. halve it), Adam's beta1 = 0.5, "
                         "or logits with BCEWithLogitsLoss (d_output='logits')")
+        grown = "" if what == "loss" else " (the weights are growing without bound)"
         super().__init__(
-            f"training diverged at iteration {iteration}: the {network} loss is "
-            f"{value}. G, D and both optimizers were restored to iteration "
+            f"training diverged at iteration {iteration}: the {network}'s {what} is "
+            f"{value:.3g}{grown}. G, D and both optimizers were restored to iteration "
             f"{restored_iteration}, the last good state. Suggestion: {hint}.")
 
 
@@ -114,7 +118,7 @@ class History:
     def to_csv(self, path):
         """Write one header line and one line per log point."""
         names = self.columns() or list(COLUMNS)
-        with open(path, "w", newline="") as f:
+        with atomic_open(path, "w", newline="") as f:          # never half a file
             writer = csv.DictWriter(f, fieldnames=names)
             writer.writeheader()
             for row in self.rows:

@@ -109,11 +109,17 @@ class GANTrainer(GANSteps):
         """
         if self._count == 0:
             return None
-        row = self._window_means()
+        row, (w_G, w_D, x_fake, x_real) = self._window_means()
         if self.nan_check:
             for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
                 if not is_finite(row[name]):
                     self._diverged(self.iteration, network, row[name])
+            for network, w in (("generator", w_G), ("discriminator", w_D)):
+                if not w <= self.WEIGHT_LIMIT:           # (also NaN)
+                    self._diverged(self.iteration, network, w, what="largest weight |w|")
+            if not x_fake <= self.SAMPLE_LIMIT * max(x_real, 1.0):
+                self._diverged(self.iteration, "generator", x_fake,
+                               what=f"largest sample |G(z)| (the data's is {x_real:.3g})")
         row["diversity"] = diversity_ratio(self._last_fake, self._last_real)
         self._reset_window()
         self.history.append(row)
@@ -142,23 +148,43 @@ class GANTrainer(GANSteps):
         self._reset_window()
         return self.iteration
 
-    def _diverged(self, iteration, network, value):
+    #: A weight above this (in absolute value) means training has blown up:
+    #: trained GAN weights stay within tens; Adam with ``lr=1000`` passes it in
+    #: tens of iterations (Adam moves a weight by up to about lr per step).
+    WEIGHT_LIMIT = 1e4
+    #: G's samples this many times larger than the data's largest |x|: blown up.
+    SAMPLE_LIMIT = 1e3
+
+    def _diverged(self, iteration, network, value, what="loss"):
         restored = self.restore_good_state()
         hint = (f"lower the learning rates (now lr_G={getattr(self.opt_G, 'lr', '?')}, "
                 f"lr_D={getattr(self.opt_D, 'lr', '?')}), e.g. halve them; with Adam try "
                 f"beta1 = 0.5")
         if not self.logits:
             hint += "; or let D output logits (d_output='logits', BCEWithLogitsLoss)"
-        raise TrainingDiverged(iteration, network, restored, value, hint=hint)
+        raise TrainingDiverged(iteration, network, restored, value, hint=hint, what=what)
 
     def _window_means(self):
-        """The current window's means on the host (one transfer), as a row."""
+        """The current window's means on the host as a row, and the largest
+        |weight| of G and of D: one transfer for all of them."""
         xp = backend.get_xp()
-        sums = backend.to_host(xp.stack([xp.asarray(self._sums[s], dtype=xp.float64)
-                                         for s in STATS]))
+        values = [xp.asarray(self._sums[s], dtype=xp.float64) for s in STATS]
+        values += [self._largest_weight(opt) for opt in (self.opt_G, self.opt_D)]
+        values += [xp.abs(x).max().astype(xp.float64) if x is not None else xp.zeros((), xp.float64)
+                   for x in (self._last_fake, self._last_real)]
+        host = backend.to_host(xp.stack(values))
         row = {"iter": self.iteration}
-        row.update({s: float(v) / self._count for s, v in zip(STATS, sums)})
-        return row
+        row.update({s: float(v) / self._count for s, v in zip(STATS, host)})
+        return row, [float(v) for v in host[len(STATS):]]
+
+    @staticmethod
+    def _largest_weight(opt):
+        """max |theta| over an optimizer's parameters (a device scalar, float64)."""
+        xp = backend.get_xp()
+        theta = getattr(opt, "theta", None)
+        if theta is None:
+            theta = xp.concatenate([p.data.ravel() for p in opt.params])
+        return xp.abs(theta).max().astype(xp.float64) if theta.size else xp.zeros((), xp.float64)
 
     # ---------------------------------------------------------- the loop
     def train(self, iters, log_every=100, print_every=1000, callback=None, progress=True):
@@ -195,7 +221,7 @@ class GANTrainer(GANSteps):
                 logging = it % log_every == 0 or it == end
                 if progress and not logging and (
                         shown is None or time.monotonic() - shown >= self.REFRESH_S):
-                    bar.set_postfix_str(postfix(self._window_means()), refresh=True)
+                    bar.set_postfix_str(postfix(self._window_means()[0]), refresh=True)
                     shown = time.monotonic()
                 if logging:
                     row = self.log()
