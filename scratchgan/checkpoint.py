@@ -27,6 +27,7 @@ Two promises:
   ``arch``), and only then writes into the models and optimizers.  A bad
   checkpoint raises ``CheckpointError`` and leaves them untouched.
 """
+import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -122,11 +123,53 @@ def _damaged(path, why):
         "checkpoint or train from scratch.")
 
 
+#: A checkpoint may expand to at most this many bytes, or 50 times its size on
+#: disk, whichever is more (numpy.savez stores, it does not compress).
+MAX_EXPANDED_BYTES = 1 << 30
+
+
+def _check_members(path, f):
+    """Before any array is allocated: every member's declared size against the
+    caps, and its .npy header (dtype, shape) against the bytes it really holds.
+    A crafted file (a zip bomb, a header declaring a huge shape, an object
+    array) is refused here, naming the entry."""
+    try:
+        archive = zipfile.ZipFile(f)
+    except zipfile.BadZipFile:
+        return                             # not a zip: numpy.load says what it is
+    with archive:
+        members = archive.infolist()
+        total = sum(m.file_size for m in members)
+        cap = max(MAX_EXPANDED_BYTES, 50 * os.fstat(f.fileno()).st_size)
+        if total > cap:
+            raise _damaged(path, f"its entries expand to {total:,} bytes, more than the "
+                                 f"{cap:,} allowed for a file of this size")
+        for m in members:
+            entry = m.filename[:-4] if m.filename.endswith(".npy") else m.filename
+            try:
+                with archive.open(m) as member:
+                    version = numpy.lib.format.read_magic(member)
+                    read_header = (numpy.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else numpy.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(member, max_header_size=10000)
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+                raise _damaged(path, f"entry {entry!r}: {e}") from None
+            if dtype.hasobject:
+                raise _damaged(path, f"entry {entry!r} is an object array (it would "
+                                     "need pickle, which scratchgan never loads)")
+            declared = int(numpy.prod(shape, dtype=numpy.float64)) * dtype.itemsize
+            if declared > m.file_size:
+                raise _damaged(path, f"entry {entry!r} declares shape {shape} of {dtype} "
+                                     f"({declared:,} bytes) but holds {m.file_size:,}")
+    f.seek(0)
+
+
 def _read(path):
     """Every array of the file, read eagerly, or CheckpointError."""
     try:
         # Our own file handle: numpy.load leaks its handle on a damaged zip.
         with open(path, "rb") as f:
+            _check_members(path, f)
             npz = numpy.load(f, allow_pickle=False)
             if not isinstance(npz, numpy.lib.npyio.NpzFile):
                 raise _damaged(path, "it holds a single .npy array, not an .npz archive")
@@ -190,6 +233,15 @@ def _compare(stored, own, what):
             if want != got:
                 problems.append(f"{what}: '{key}' has shape {got} in the checkpoint, "
                                 f"{want} in the object")
+                continue
+            value = numpy.asarray(stored[key]) if not hasattr(stored[key], "dtype") else stored[key]
+            if hasattr(own[key], "dtype") and own[key].dtype.kind == "f":
+                if value.dtype.kind not in "fiu":
+                    problems.append(f"{what}: '{key}' holds {value.dtype} values in the "
+                                    "checkpoint, numbers were expected")
+                elif not numpy.isfinite(value).all():
+                    problems.append(f"{what}: '{key}' holds NaN or Inf in the checkpoint "
+                                    "(saved from a run that had diverged?)")
     return problems
 
 
@@ -245,6 +297,11 @@ def load_checkpoint(path, models=None, optimizers=None, arch=None):
 
     # 1. validate everything
     problems = []
+    it = result["iteration"]
+    if it is not None and not (isinstance(it, int) and not isinstance(it, bool)
+                               and 0 <= it < 10 ** 12):
+        problems.append(f"meta/iteration: {it!r} is not an iteration count "
+                        "(an integer from 0 up)")
     if arch is not None and stored_arch is not None and str(arch) != stored_arch:
         problems.append(f"architecture: the checkpoint is {stored_arch!r}, "
                         f"the models are {str(arch)!r}")

@@ -1,6 +1,7 @@
 """Tests of scratchgan.checkpoint: round trips, atomic writes, and refusals
 that leave the models untouched."""
 import os
+import zipfile
 from pathlib import Path
 
 import numpy
@@ -253,3 +254,80 @@ def test_resume_with_real_adam_continues_identically(tmp_path):
     for _ in range(3):
         step(G2, opt2)
     assert_same_state(G2, expected)
+
+
+# ------------------------------------------------------------ crafted files
+def _crafted(tmp_path, name, change):
+    """A good checkpoint of make_gan()'s G, its arrays changed by ``change(arrays)``."""
+    G, _ = make_gan()
+    good = tmp_path / "good.npz"
+    save_checkpoint(good, models={"G": G}, iteration=5)
+    with numpy.load(good) as f:
+        arrays = {k: f[k] for k in f.files}
+    change(arrays)
+    path = tmp_path / f"{name}.npz"
+    with open(path, "wb") as f:
+        numpy.savez(f, **arrays)
+    return path
+
+
+def _weight_key(arrays):
+    return next(k for k in arrays if k.startswith("model/G/") and k.endswith("weight"))
+
+
+@pytest.mark.parametrize("name,change,message", [
+    ("missing", lambda a: a.pop(_weight_key(a)), "keys missing from the checkpoint"),
+    ("strings", lambda a: a.__setitem__(_weight_key(a), numpy.full(a[_weight_key(a)].shape, "x")),
+     "holds <U1 values"),
+    ("nan", lambda a: a[_weight_key(a)].__setitem__((0, 0), numpy.nan), "holds NaN or Inf"),
+    ("inf", lambda a: a[_weight_key(a)].__setitem__((0, 0), numpy.inf), "holds NaN or Inf"),
+    ("negative_iteration", lambda a: a.__setitem__("meta/iteration", numpy.array(-3)),
+     "meta/iteration: -3 is not an iteration count"),
+    ("absurd_iteration", lambda a: a.__setitem__("meta/iteration", numpy.array(10 ** 15)),
+     "is not an iteration count"),
+    ("float_iteration", lambda a: a.__setitem__("meta/iteration", numpy.array(2.5)),
+     "is not an iteration count"),
+])
+def test_crafted_checkpoints_are_refused_naming_the_entry(tmp_path, name, change, message):
+    path = _crafted(tmp_path, name, change)
+    G, _ = make_gan()
+    state = host_state(G)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path, models={"G": G})
+    assert_same_state(G, state)
+
+
+def _zip_with(tmp_path, name, member, data, compress=zipfile.ZIP_STORED):
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression=compress) as z:
+        z.writestr(member, data)
+    return path
+
+
+def test_an_object_array_is_refused_before_reading(tmp_path):
+    import io
+    buf = io.BytesIO()
+    numpy.lib.format.write_array(buf, numpy.array([{"a": 1}], dtype=object), allow_pickle=True)
+    path = _zip_with(tmp_path, "obj.npz", "meta/format.npy", buf.getvalue())
+    with pytest.raises(CheckpointError, match="'meta/format' is an object array"):
+        load_checkpoint(path)
+
+
+def test_a_huge_declared_shape_is_refused_without_allocating(tmp_path):
+    import io
+    buf = io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10 ** 6, 10 ** 6)}
+    numpy.lib.format.write_array_header_1_0(buf, header)
+    buf.write(b"\0" * 64)                             # 8 TB declared, 64 bytes held
+    path = _zip_with(tmp_path, "huge.npz", "model/G/0.weight.npy", buf.getvalue())
+    with pytest.raises(CheckpointError, match=r"'model/G/0.weight' declares shape"):
+        load_checkpoint(path)
+
+
+def test_a_zip_bomb_is_refused_before_expanding(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint, "MAX_EXPANDED_BYTES", 1 << 20)    # 1 MB for the test
+    data = numpy.lib.format.magic(1, 0) + b"\0" * (64 << 20)         # 64 MB of zeros
+    path = _zip_with(tmp_path, "bomb.npz", "extra/x.npy", data, zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 200_000                               # ~65 KB on disk
+    with pytest.raises(CheckpointError, match="expand to 67,108,872 bytes"):
+        load_checkpoint(path)

@@ -465,3 +465,27 @@ def test_mode_centres():
     assert len(numpy.unique(nearest)) == 25                        # every mode drawn
     assert numpy.abs(x - grid[nearest]).max() < 0.05 * 6
     assert math.isclose(float(numpy.abs(x - grid[nearest]).std()), 0.05 * 0.6, rel_tol=0.2)
+
+
+def test_a_gzip_bomb_is_refused_without_expanding(tmp_path, monkeypatch):
+    """A small .gz whose header declares 2 GB: refused from the header alone;
+    one with a small header and gigabytes of trailing zeros: at most the
+    declared payload plus one byte is ever decompressed."""
+    import gzip
+    from scratchgan.data import idx
+    huge = bytes([0, 0, 0x08, 3]) + numpy.array([1 << 16, 1 << 8, 1 << 7], ">u4").tobytes()
+    (tmp_path / "huge.gz").write_bytes(gzip.compress(huge + b"\0" * 1000))
+    with pytest.raises(DataError, match="declares dims .*more than the"):
+        idx.read_idx(tmp_path / "huge.gz")
+
+    small = bytes([0, 0, 0x08, 1]) + numpy.array([10], ">u4").tobytes()
+    bomb = gzip.compress(small + b"\0" * (256 << 20), compresslevel=9)   # 256 MB of zeros
+    assert len(bomb) < 1_000_000
+    (tmp_path / "bomb.gz").write_bytes(bomb)
+    read = []
+    real_read = gzip.GzipFile.read
+    monkeypatch.setattr(gzip.GzipFile, "read",
+                        lambda self, n=-1: read.append(n) or real_read(self, n))
+    with pytest.raises(DataError, match="has trailing bytes"):
+        idx.read_idx(tmp_path / "bomb.gz")
+    assert -1 not in read and sum(read) <= 4 + 4 + 11               # header, dims, payload + 1

@@ -61,12 +61,41 @@ def read_idx(path):
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == GZIP_MAGIC:
-        try:
-            data = _gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as e:
-            # EOFError: the gzip stream stops early (a download cut short).
-            raise _fail(path, f"the gzip stream is damaged or truncated ({e})") from None
+        data = _gunzip_idx(data, path)
     return parse_idx(data, path)
+
+
+#: The largest IDX payload read (MNIST's training images are 47 MB).
+MAX_IDX_BYTES = 1 << 30
+
+
+def _gunzip_idx(raw, path):
+    """Decompress a gzipped IDX file, never more than its header says it holds.
+
+    The header comes first: its dims give the payload's size, which must stay
+    under ``MAX_IDX_BYTES``; then at most that many bytes (plus one, to notice
+    trailing data) are decompressed.  A gzip bomb (a small file that expands to
+    gigabytes) is refused without expanding it.
+    """
+    import io
+    try:
+        with _gzip.GzipFile(fileobj=io.BytesIO(raw)) as g:
+            head = g.read(4)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[3] == 0:
+                return head + g.read(64)               # parse_idx says what is wrong
+            dims = g.read(4 * head[3])
+            if len(dims) < 4 * head[3]:
+                return head + dims
+            shape = numpy.frombuffer(dims, ">u4").astype(numpy.float64)
+            itemsize = IDX_DTYPES[head[2]].itemsize if head[2] in IDX_DTYPES else 1
+            size = int(numpy.prod(shape)) * itemsize
+            if size > MAX_IDX_BYTES:
+                raise _fail(path, f"the header declares dims {tuple(int(d) for d in shape)}, "
+                                  f"{size:,} bytes, more than the {MAX_IDX_BYTES:,} allowed")
+            return head + dims + g.read(size + 1)
+    except (EOFError, OSError, zlib.error) as e:
+        # EOFError: the gzip stream stops early (a download cut short).
+        raise _fail(path, f"the gzip stream is damaged or truncated ({e})") from None
 
 
 def parse_idx(data, name="<bytes>"):
