@@ -10,6 +10,7 @@ import hashlib
 import http.server
 import math
 import threading
+import time
 from pathlib import Path
 
 import numpy
@@ -250,6 +251,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
+        if isinstance(body, tuple) and body[0] == "slow":      # a byte every 50 ms
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body[1])))
+            self.end_headers()
+            try:
+                for i in range(len(body[1])):
+                    self.wfile.write(body[1][i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        if isinstance(body, tuple) and body[0] == "endless":   # no length, never stops
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"\0" * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         cut = isinstance(body, tuple)
         body = body[1] if cut else body
         self.send_response(200)
@@ -489,3 +511,34 @@ def test_a_gzip_bomb_is_refused_without_expanding(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="has trailing bytes"):
         idx.read_idx(tmp_path / "bomb.gz")
     assert -1 not in read and sum(read) <= 4 + 4 + 11               # header, dims, payload + 1
+
+
+def test_a_slow_server_meets_the_total_deadline(isolated, server):
+    server.routes["/slow"] = ("slow", b"x" * 10000)             # would take 500 s
+    dest = isolated / "d" / "x.gz"
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError, match="more than 1 s in total"):
+        mnist.download_file(server.url + "/slow", dest, "0" * 64, progress=False, deadline=1)
+    assert time.monotonic() - t0 < 10 and list(dest.parent.iterdir()) == []
+
+
+def test_an_oversized_download_is_stopped(isolated, server, monkeypatch):
+    dest = isolated / "d" / "x.gz"
+    server.routes["/big"] = b"x" * 5000                         # announces 5,000 bytes
+    with pytest.raises(DataError, match="announces 5,000 bytes, but the file is 100"):
+        mnist.download_file(server.url + "/big", dest, "0" * 64, progress=False, max_bytes=100)
+    server.routes["/endless"] = ("endless", None)               # no length, no end
+    with pytest.raises(DataError, match="sent more than the file's 1,000,000 bytes"):
+        mnist.download_file(server.url + "/endless", dest, "0" * 64, progress=False,
+                            max_bytes=1_000_000)
+    assert list(dest.parent.iterdir()) == []
+    # and the loader passes the real files' sizes, listing every mirror tried
+    blobs, sums = fixture_bytes(isolated, "test")
+    monkeypatch.setitem(mnist.SHA256, "mnist", sums)
+    monkeypatch.setitem(mnist.SIZES, "mnist", {name: 10 for name in blobs})
+    for name, blob in blobs.items():
+        server.routes[f"/m/{name}"] = blob
+    with pytest.raises(DataError) as info:
+        mnist.load_mnist("test", mirrors=[server.url + "/m/", server.url + "/none/"],
+                         progress=False)
+    assert "but the file is 10" in str(info.value) and "/none/" in str(info.value)

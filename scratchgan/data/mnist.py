@@ -44,6 +44,7 @@ import hashlib
 import http.client
 import os
 import tempfile
+import time
 import urllib.request
 import warnings
 from pathlib import Path
@@ -113,7 +114,18 @@ SYSTEM_DIRS = {
 CACHE_ROOT = None
 
 #: Seconds to wait for a mirror to answer.
-TIMEOUT = 30
+TIMEOUT = 30          # seconds a single read may wait
+DEADLINE = 600        # seconds one file's download may take in all (a slow server
+                      # sending a byte now and then would otherwise hold a run forever)
+
+#: The sizes of the original files: a download that grows past them is cut off.
+SIZES = {
+    "mnist": {"train-images-idx3-ubyte.gz": 9912422, "train-labels-idx1-ubyte.gz": 28881,
+              "t10k-images-idx3-ubyte.gz": 1648877, "t10k-labels-idx1-ubyte.gz": 4542},
+    "fashion-mnist": {"train-images-idx3-ubyte.gz": 26421880,
+                      "train-labels-idx1-ubyte.gz": 29515,
+                      "t10k-images-idx3-ubyte.gz": 4422102, "t10k-labels-idx1-ubyte.gz": 5148},
+}
 
 ENV_VAR = "SCRATCHGAN_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -194,15 +206,22 @@ def _progress(total, desc, enabled):
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
 
 
-def download_file(url, dest, sha256, progress=True, timeout=None):
+def download_file(url, dest, sha256, progress=True, timeout=None, deadline=None,
+                  max_bytes=None):
     """Download ``url`` to ``dest`` if and only if its SHA-256 is ``sha256``.
 
     The bytes go to a temporary file in ``dest``'s folder, hashed as they
     arrive; only a verified file is renamed to ``dest`` (``os.replace`` is
     atomic), so an interrupted or wrong download never leaves a half file
-    under the real name.  Raises ``DataError`` on a checksum mismatch and
+    under the real name.  ``timeout``: seconds one read may wait (default
+    ``TIMEOUT``); ``deadline``: seconds the whole file may take (default
+    ``DEADLINE``); ``max_bytes``: the most it may hold (a larger announced or
+    received size stops it at once).  Raises ``DataError`` on a checksum
+    mismatch or an oversized file, ``TimeoutError`` past the deadline, and
     ``OSError``/``urllib.error.URLError`` when the transfer fails.
     """
+    deadline = DEADLINE if deadline is None else deadline
+    start = time.monotonic()
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
@@ -210,14 +229,26 @@ def download_file(url, dest, sha256, progress=True, timeout=None):
         digest = hashlib.sha256()
         request = urllib.request.Request(url, headers={"User-Agent": "scratchgan"})
         with os.fdopen(fd, "wb") as out, \
-                urllib.request.urlopen(request, timeout=timeout or TIMEOUT) as response:
+                urllib.request.urlopen(request, timeout=min(timeout or TIMEOUT, deadline)) \
+                as response:
             length = response.headers.get("Content-Length")
+            if max_bytes is not None and length and int(length) > max_bytes:
+                raise DataError(f"{url}: announces {int(length):,} bytes, but the file is "
+                                f"{max_bytes:,}; not downloaded")
             bar = _progress(int(length) if length else None, dest.name, progress)
+            received = 0
             try:
                 while True:
-                    chunk = response.read(1 << 16)
+                    chunk = response.read1(1 << 16)      # what has arrived, up to 64 KB
                     if not chunk:
                         break
+                    received += len(chunk)
+                    if max_bytes is not None and received > max_bytes:
+                        raise DataError(f"{url}: sent more than the file's {max_bytes:,} "
+                                        "bytes; stopped and discarded")
+                    if time.monotonic() - start > deadline:
+                        raise TimeoutError(f"took more than {deadline:g} s in total "
+                                           f"({received:,} bytes received); stopped")
                     out.write(chunk)
                     digest.update(chunk)
                     if bar is not None:
@@ -273,7 +304,8 @@ def download_split(name, split, cache_dir=None, mirrors=None, progress=True):
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + filename
             try:
-                paths.append(download_file(url, dest, expected, progress=progress))
+                paths.append(download_file(url, dest, expected, progress=progress,
+                                           max_bytes=SIZES[name].get(filename)))
                 break
             except (OSError, ValueError, http.client.HTTPException) as e:
                 # OSError covers URLError, HTTPError and timeouts; ValueError
