@@ -6,6 +6,13 @@ PyTorch says ``loss.backward()`` we call each network's backward ourselves,
 right to left as the chain rule says, naming the forward each gradient
 belongs to.  ``GANTrainer`` (demos/mnist_mlp.py) is this loop plus options.
 
+The order of the two steps is a choice.  Algorithm 1 (the default here, and
+GANTrainer's) updates D first, on fresh samples of G, then G.  PyTorch-GAN's
+gan.py updates G first and lets D judge the very images G was just trained
+on (``--order pytorch-gan``).  It matters: at 20,000 iterations the
+pytorch-gan order covered 7 and 6 of the 10 digits (seeds 0 and 1), Algorithm
+1's order 9 and 8 (demos/score_digits.py; see the README).
+
     python demos/gan_loop.py --iters 20000 --data-dir ../shared/data/mnist
 """
 import argparse
@@ -15,25 +22,34 @@ import warnings
 import numpy
 from tqdm import tqdm
 
+from plumbing import (OutputError, fraction, nonnegative_int, positive_float, positive_int,
+                      prepare_out)
 from scratchgan import backend, losses, nn, no_grad, optim, viz
-from scratchgan.data import TestSplitFallback, load_dataset
+from scratchgan.atomic import save_npy
+from scratchgan.data import DataError, TestSplitFallback, load_dataset
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-p.add_argument("--iters", type=int, default=20000, help="training iterations (minibatches)")
-p.add_argument("--batch-size", type=int, default=64)
-p.add_argument("--lr", type=float, default=0.0002)
-p.add_argument("--beta1", type=float, default=0.5)
-p.add_argument("--beta2", type=float, default=0.999)
-p.add_argument("--latent-dim", type=int, default=100)
-p.add_argument("--sample-every", type=int, default=1000, help="iterations between sample grids")
-p.add_argument("--num-samples", type=int, default=10000, help="images in samples.npy")
+p.add_argument("--iters", type=positive_int, default=20000, help="training iterations (minibatches)")
+p.add_argument("--batch-size", type=positive_int, default=64)
+p.add_argument("--lr", type=positive_float, default=0.0002)
+p.add_argument("--beta1", type=fraction, default=0.5)
+p.add_argument("--beta2", type=fraction, default=0.999)
+p.add_argument("--latent-dim", type=positive_int, default=100)
+p.add_argument("--order", choices=("algorithm1", "pytorch-gan"), default="algorithm1",
+               help="D step then G step (Algorithm 1), or G step first (PyTorch-GAN's gan.py)")
+p.add_argument("--sample-every", type=positive_int, default=1000, help="iterations between grids")
+p.add_argument("--num-samples", type=nonnegative_int, default=10000, help="images in samples.npy")
 p.add_argument("--data-dir", default=None, help="where the MNIST .gz files are")
 p.add_argument("--no-download", action="store_true")
 p.add_argument("--out", default=os.path.join("out", "gan_loop"))
-p.add_argument("--seed", type=int, default=0)
+p.add_argument("--force", action="store_true", help="move an earlier run in --out aside")
+p.add_argument("--seed", type=nonnegative_int, default=0)
 p.add_argument("--no-progress", action="store_true")
 args = p.parse_args()
-os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
+try:
+    prepare_out(args.out, force=args.force)          # never overwrite an earlier run
+except OutputError as e:
+    p.error(str(e))
 backend.manual_seed(args.seed)
 
 
@@ -59,23 +75,22 @@ optimizer_D = optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
 
 with warnings.catch_warnings(record=True) as caught:               # dataloader = DataLoader(datasets.MNIST(...),
     warnings.simplefilter("always", TestSplitFallback)            #     shuffle=True), normalised to [-1, 1]
-    images, _ = load_dataset("mnist", "train", data_dir=args.data_dir, download=not args.no_download)
+    try:
+        images, _ = load_dataset("mnist", "train", data_dir=args.data_dir,
+                                 download=not args.no_download, only_data_dir=args.data_dir is not None)
+    except DataError as e:
+        p.error(str(e))
 for w in caught:
     print(f"note: {w.message}")
 rs = numpy.random.RandomState(args.seed)
 order, at = rs.permutation(len(images)), 0                         # one shuffled pass = one epoch
 fixed_z = backend.randn(25, args.latent_dim)
 
-bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
-for i in bar:
-    if at + args.batch_size > len(images):                         # for epoch in range(opt.n_epochs):
-        order, at = rs.permutation(len(images)), 0
-    real_imgs = backend.asarray(images[order[at:at + args.batch_size]])   # for i, (imgs, _) in enumerate(dataloader):
-    at += args.batch_size
 
-    # ---- Train Generator
+def train_generator(m):
+    """G's step; returns g_loss and the images G made."""
     optimizer_G.zero_grad()                                        # optimizer_G.zero_grad()
-    z = backend.randn(len(real_imgs), args.latent_dim)             # z = Variable(Tensor(np.random.normal(0, 1, ...)))
+    z = backend.randn(m, args.latent_dim)                          # z = Variable(Tensor(np.random.normal(0, 1, ...)))
     gen_imgs = generator(z)                                        # gen_imgs = generator(z)
     validity = discriminator(gen_imgs)                             # g_loss = adversarial_loss(discriminator(gen_imgs), valid)
     g_loss = adversarial_loss(validity, 1.0)
@@ -83,8 +98,11 @@ for i in bar:
     d_gen_imgs = discriminator.backward(d_validity, validity)      #   (also adds into D's grads, as PyTorch does)
     generator.backward(d_gen_imgs, gen_imgs)
     optimizer_G.step()                                             # optimizer_G.step()
+    return g_loss, gen_imgs
 
-    # ---- Train Discriminator
+
+def train_discriminator(real_imgs, gen_imgs):
+    """D's step on real images and G's images; returns d_loss."""
     optimizer_D.zero_grad()                                        # optimizer_D.zero_grad()
     out_real = discriminator(real_imgs)                            # real_loss = adversarial_loss(discriminator(real_imgs), valid)
     real_loss = adversarial_loss(out_real, 1.0)
@@ -94,6 +112,25 @@ for i in bar:
     discriminator.backward(adversarial_loss.backward(out_real) / 2, out_real)    # d_loss.backward()
     discriminator.backward(adversarial_loss.backward(out_fake) / 2, out_fake)
     optimizer_D.step()                                             # optimizer_D.step()
+    return d_loss
+
+
+bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
+for i in bar:
+    if at + args.batch_size > len(images):                         # for epoch in range(opt.n_epochs):
+        order, at = rs.permutation(len(images)), 0
+    real_imgs = backend.asarray(images[order[at:at + args.batch_size]])   # for i, (imgs, _) in enumerate(dataloader):
+    at += args.batch_size
+    m = len(real_imgs)
+
+    if args.order == "pytorch-gan":                                # gan.py: G first, then D judges the
+        g_loss, gen_imgs = train_generator(m)                      #   images G was just trained on
+        d_loss = train_discriminator(real_imgs, gen_imgs)
+    else:                                                          # Algorithm 1: D first, on fresh samples
+        with no_grad():                                            #   of the current G (no cache: G is fixed),
+            gen_imgs = generator(backend.randn(m, args.latent_dim))
+        d_loss = train_discriminator(real_imgs, gen_imgs)
+        g_loss, _ = train_generator(m)                             #   then G against the updated D
 
     if i % 200 == 0 or i == 1:                                     # print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]" ...)
         bar.set_postfix_str(f"D loss {float(d_loss):.3f}  G loss {float(g_loss):.3f}")
@@ -106,5 +143,5 @@ for i in bar:
 with no_grad():                                                    # 10,000 samples of the final G, as the other demos write
     samples = numpy.concatenate([backend.to_host(generator(backend.randn(500, args.latent_dim)))
                                  for _ in range(0, args.num_samples, 500)])[:args.num_samples]
-numpy.save(os.path.join(args.out, "samples.npy"), samples.astype(numpy.float32))
+save_npy(os.path.join(args.out, "samples.npy"), samples.astype(numpy.float32))
 print(f"wrote samples.npy ({len(samples)} images) and images/ to {args.out}")

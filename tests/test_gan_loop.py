@@ -25,3 +25,30 @@ def test_gan_loop_smoke(tmp_path, data_dir):
     assert -1 <= samples.min() and samples.max() <= 1
     for name in ("2.png", "4.png"):
         assert (tmp_path / "images" / name).stat().st_size > 0
+
+
+def test_gan_loop_in_pytorch_gans_order(tmp_path, data_dir):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / "gan_loop.py"), "--iters", "3", "--batch-size", "8",
+         "--sample-every", "3", "--num-samples", "10", "--data-dir", str(data_dir),
+         "--no-download", "--no-progress", "--out", str(tmp_path), "--order", "pytorch-gan"],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert numpy.load(tmp_path / "samples.npy").shape == (10, 1, 28, 28)
+
+
+def test_gan_loop_refuses_bad_flags_and_an_earlier_run(tmp_path, data_dir):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    script = str(ROOT / "demos" / "gan_loop.py")
+    for flag, value in [("--iters", "0"), ("--lr", "-1"), ("--batch-size", "x"),
+                        ("--order", "random")]:
+        done = subprocess.run([sys.executable, script, flag, value, "--out", str(tmp_path / "o")],
+                              capture_output=True, text=True, timeout=60, env=env)
+        assert done.returncode == 2 and f"argument {flag}" in done.stderr
+    (tmp_path / "samples.npy").write_bytes(b"earlier")
+    done = subprocess.run([sys.executable, script, "--out", str(tmp_path), "--data-dir",
+                           str(data_dir)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2 and "holds an earlier run" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "samples.npy").read_bytes() == b"earlier"
