@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy
 
+from plumbing import nonnegative_int, positive_int, run_script
 from scratchgan import backend, nn, optim
 from scratchgan.checkpoint import load_checkpoint, save_checkpoint
-from scratchgan.data import load_dataset
+from scratchgan.data import DataError, load_dataset
 
 ARCH = "digit_classifier(conv32-conv64-fc128)"
 CLASSES = {"mnist": [str(d) for d in range(10)],
@@ -153,16 +154,27 @@ def score(probs, labels=None, names=None):
     return result
 
 
+def load_npy(path, what):
+    """An .npy array from a file, or DataError naming the file (never pickles)."""
+    try:
+        return numpy.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such {what} file") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise DataError(f"{path}: not a readable .npy {what} file ({e})") from None
+
+
 def load_samples(path):
-    x = numpy.load(path, allow_pickle=False)
+    x = load_npy(path, "samples")
+    if not numpy.issubdtype(x.dtype, numpy.number):
+        raise DataError(f"{path}: holds {x.dtype} values, expected images")
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
-        raise SystemExit(f"error: {path}: expected images of shape (N, 1, 28, 28), "
-                         f"got {x.shape}")
-    if x.min() < -1.001 or x.max() > 1.001:
-        raise SystemExit(f"error: {path}: values in [{x.min():.2f}, {x.max():.2f}], "
-                         "expected [-1, 1] (tanh outputs)")
+        raise DataError(f"{path}: expected images of shape (N, 1, 28, 28), got {x.shape}")
+    if not numpy.isfinite(x).all() or x.min() < -1.001 or x.max() > 1.001:
+        raise DataError(f"{path}: values in [{x.min():.2f}, {x.max():.2f}], "
+                        "expected [-1, 1] (tanh outputs)")
     return x.astype(backend.get_default_dtype(), copy=False)
 
 
@@ -175,15 +187,15 @@ def main(argv=None):
     p.add_argument("--data-dir", default=None)
     p.add_argument("--classifier", default=None,
                    help="load the classifier from this .npz, or train it and save it there")
-    p.add_argument("--epochs", type=int, default=6, help="classifier epochs (default: 6)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=positive_int, default=6, help="classifier epochs (default: 6)")
+    p.add_argument("--seed", type=nonnegative_int, default=0)
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     args = p.parse_args(argv)
     backend.set_backend("cupy" if args.device == "gpu" else "numpy")
     samples = load_samples(args.samples) if args.samples else None   # fail early
-    labels = numpy.load(args.labels, allow_pickle=False) if args.labels else None
+    labels = load_npy(args.labels, "labels") if args.labels else None
     if labels is not None and samples is not None and len(labels) != len(samples):
-        raise SystemExit(f"error: {len(labels)} labels for {len(samples)} samples")
+        raise DataError(f"{args.labels}: {len(labels)} labels for {len(samples)} samples")
 
     arch = f"{ARCH}:{args.dataset}"
     path = Path(args.classifier) if args.classifier else None
@@ -207,4 +219,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)                    # bad input: one line and exit status 2

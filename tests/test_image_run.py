@@ -141,12 +141,18 @@ def test_score_histogram_confidence_and_accuracy(score_digits, capsys):
 
 
 def test_score_digits_refuses_wrong_shapes(score_digits, tmp_path):
+    from scratchgan.data import DataError
     numpy.save(tmp_path / "x.npy", numpy.zeros((3, 1, 32, 32), numpy.float32))
-    with pytest.raises(SystemExit, match="28, 28"):
+    with pytest.raises(DataError, match="28, 28"):
         score_digits.load_samples(tmp_path / "x.npy")
     numpy.save(tmp_path / "y.npy", numpy.full((3, 1, 28, 28), 5.0, numpy.float32))
-    with pytest.raises(SystemExit, match="-1, 1"):
+    with pytest.raises(DataError, match="-1, 1"):
         score_digits.load_samples(tmp_path / "y.npy")
+    numpy.save(tmp_path / "z.npy", numpy.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(DataError, match="not a readable .npy samples file"):
+        score_digits.load_samples(tmp_path / "z.npy")
+    with pytest.raises(DataError, match="no such samples file"):
+        score_digits.load_samples(tmp_path / "absent.npy")
 
 
 def test_classifier_learns(score_digits):
