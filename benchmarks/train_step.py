@@ -92,7 +92,8 @@ def compare(arch, batch, device, iters, rounds, warmup):
         ta.append(one_round(*a, iters))
         if b:
             tb.append(one_round(*b, iters))
-    return statistics.median(ta), (statistics.median(tb) if b else None)
+    ratios = [x / y for x, y in zip(ta, tb)]       # each round against its neighbour
+    return ta, tb, ratios
 
 
 def main():
@@ -103,7 +104,8 @@ def main():
     ap.add_argument("--archs", default="mlp_gan,dcgan28")
     ap.add_argument("--batches", default="64,128")
     ap.add_argument("--iters", type=int, default=0, help="iterations per round (0: auto)")
-    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per side (median)")
+    ap.add_argument("--rounds", type=int, default=7,
+                    help="timed rounds per side, alternating (median and spread; at least 5)")
     args = ap.parse_args()
 
     if args.device == "cpu":
@@ -117,7 +119,8 @@ def main():
 
     print(f"# machine: {platform.node()} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores; device: {args.device}")
-    print(f"{'arch':10s} {'batch':>5s} {'scratchgan ms':>14s} {'pytorch ms':>11s} {'ratio':>6s}")
+    print(f"{'arch':10s} {'batch':>5s} {'scratchgan ms':>14s} {'pytorch ms':>11s} "
+          f"{'ratio':>6s}  {'ratio min-max':>13s}  (medians of {args.rounds} alternating rounds)")
     for arch in args.archs.split(","):
         for batch in map(int, args.batches.split(",")):
             if args.iters:
@@ -127,10 +130,15 @@ def main():
             else:
                 iters = 10 if arch == "mlp_gan" else 3
             warm = 10 if args.device == "gpu" else 2
-            a, b = compare(arch, batch, args.device, iters, args.rounds, warm)
-            ratio = f"{a / b:6.2f}" if b else "   n/a"
-            bt = f"{b:11.1f}" if b else "        n/a"
-            print(f"{arch:10s} {batch:5d} {a:14.1f} {bt} {ratio}", flush=True)
+            ta, tb, ratios = compare(arch, batch, args.device, iters, args.rounds, warm)
+            a = statistics.median(ta)
+            if tb:
+                spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+                row = (f"{statistics.median(tb):11.1f} {statistics.median(ratios):6.2f}  "
+                       f"{spread:>13s}")
+            else:
+                row = f"{'n/a':>11s} {'n/a':>6s}"
+            print(f"{arch:10s} {batch:5d} {a:14.1f} {row}", flush=True)
 
 
 if __name__ == "__main__":

@@ -157,12 +157,12 @@ class BatchNorm1d(Module):
             xhat *= invstd.reshape(shape)              # in place: one temporary fewer
             if self.training and self.track_running_stats:
                 self.num_batches_tracked += 1
-                m = (1.0 / float(self.num_batches_tracked) if self.momentum is None
-                     else self.momentum)
-                self.running_mean *= 1 - m
-                self.running_mean += m * mean
-                self.running_var *= 1 - m
-                self.running_var += (m * M / (M - 1)) * var   # unbiased
+                rate = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+                        else self.momentum)
+                self.running_mean *= 1 - rate
+                self.running_mean += rate * mean
+                self.running_var *= 1 - rate
+                self.running_var += (rate * M / (M - 1)) * var   # unbiased
         else:
             invstd = 1.0 / xp.sqrt(self.running_var + self.eps)
             xhat = x - self.running_mean.reshape(shape)
@@ -181,8 +181,8 @@ class BatchNorm1d(Module):
                              f"{tuple(xhat.shape)}, got {tuple(dy.shape)}")
         frozen = not self.affine or not (self.weight.requires_grad or self.bias.requires_grad)
         if not use_batch and frozen:
-            k = self.weight.data * invstd if self.affine else invstd
-            return dy * k.reshape(shape)               # eval, frozen: no sums needed
+            scale = self.weight.data * invstd if self.affine else invstd
+            return dy * scale.reshape(shape)           # eval, frozen: no sums needed
         sum_dy = _channel_sum(dy)                      # = dbeta
         sum_dy_xhat = _channel_sum(dy * xhat)          # = dgamma
         if self.affine:
@@ -190,11 +190,11 @@ class BatchNorm1d(Module):
                 self.weight.grad += sum_dy_xhat
             if self.bias.requires_grad:
                 self.bias.grad += sum_dy
-            k = self.weight.data * invstd              # gamma / sigma
+            scale = self.weight.data * invstd          # gamma / sigma
         else:
-            k = invstd
+            scale = invstd
         if not use_batch:                              # eval: a fixed affine map
-            return dy * k.reshape(shape)
+            return dy * scale.reshape(shape)
         # dx = (gamma / (M sigma)) * (M dy - sum(dy) - xhat * sum(dy xhat))
         #    = (gamma / sigma) * (dy - sum(dy)/M - xhat * sum(dy xhat)/M),
         # evaluated in place in one buffer t:
@@ -202,7 +202,7 @@ class BatchNorm1d(Module):
         t += (sum_dy / M).reshape(shape)               # ... + sum(dy)/M
         xp = backend.get_array_module(dy)
         xp.subtract(dy, t, out=t)                      # dy - sum(dy)/M - xhat sum(dy xhat)/M
-        t *= k.reshape(shape)                          # times gamma / sigma
+        t *= scale.reshape(shape)                      # times gamma / sigma
         return t
 
     def extra_repr(self):
