@@ -178,3 +178,41 @@ def test_lecture_gan_loop_matches_pytorch(real_first):
             before_bn = theirs is tG and k in ("2.bias", "5.bias", "8.bias")
             np.testing.assert_allclose(backend.to_host(ours.state_dict()[k]), v.numpy(),
                                        rtol=1e-4, atol=6e-4 if before_bn else 2e-6, err_msg=k)
+
+
+# ------------------------------------------------------ the image-to-image layers
+IMAGE_LAYERS = [
+    ("InstanceNorm2d", lambda: nn.InstanceNorm2d(3), lambda: torch.nn.InstanceNorm2d(3)),
+    ("InstanceNorm2d affine", lambda: nn.InstanceNorm2d(3, affine=True),
+     lambda: torch.nn.InstanceNorm2d(3, affine=True)),
+    ("ReflectionPad2d", lambda: nn.ReflectionPad2d((1, 2, 3, 0)),
+     lambda: torch.nn.ReflectionPad2d((1, 2, 3, 0))),
+    ("Upsample", lambda: nn.Upsample(scale_factor=2), lambda: torch.nn.Upsample(scale_factor=2)),
+    ("AvgPool2d", lambda: nn.AvgPool2d(3, 2, 1), lambda: torch.nn.AvgPool2d(3, 2, 1)),
+    ("MaxPool2d", lambda: nn.MaxPool2d(3, 2, 1), lambda: torch.nn.MaxPool2d(3, 2, 1)),
+    ("MaxPool2d 2", lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2)),
+]
+
+
+@pytest.mark.parametrize("name,make_ours,make_theirs", IMAGE_LAYERS,
+                         ids=[n for n, _, _ in IMAGE_LAYERS])
+def test_image_layers_match_pytorch(name, make_ours, make_theirs, backend_name):
+    ours, theirs = make_ours(), make_theirs()
+    x = np.random.RandomState(0).standard_normal((2, 3, 7, 6)).astype(np.float32)
+    if "affine" in name:
+        w = np.random.RandomState(1).uniform(0.5, 1.5, 3).astype(np.float32)
+        b = np.random.RandomState(2).standard_normal(3).astype(np.float32)
+        theirs.weight.data[...] = torch.from_numpy(w)
+        theirs.bias.data[...] = torch.from_numpy(b)
+        ours.weight.data[...] = backend.to_device(w)
+        ours.bias.data[...] = backend.to_device(b)
+    t = torch.tensor(x, requires_grad=True)
+    y_t = theirs(t)
+    dy = np.random.RandomState(3).standard_normal(tuple(y_t.shape)).astype(np.float32)
+    y_t.backward(torch.from_numpy(dy))
+    y = ours(backend.to_device(x))
+    dx = ours.backward(backend.to_device(dy))
+    close(y, y_t)
+    close(dx, t.grad)
+    for (n, p), tp in zip(ours.named_parameters(), theirs.parameters()):
+        close(p.grad, tp.grad)

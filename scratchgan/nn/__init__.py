@@ -4,14 +4,20 @@ from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, S
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
+from .instance_norm import InstanceNorm2d
+from .padding import ReflectionPad2d
+from .upsample import Upsample
+from .pool import AvgPool2d, MaxPool2d
 from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .shape import Flatten, Reshape, ConcatCondition, Residual, concat
 from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
            "ShapeError", "is_grad_enabled", "no_grad", "Linear", "Conv2d",
-           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "LeakyReLU",
-           "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Embedding",
+           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ReflectionPad2d",
+           "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",
+           "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Dropout2d",
+           "Embedding",
            "Flatten", "Reshape", "ConcatCondition", "Residual", "concat", "init"]

@@ -1,4 +1,4 @@
-"""Dropout: zero each input with probability p while training."""
+"""Dropout: zero each input (Dropout) or each whole channel (Dropout2d) with probability p while training."""
 from .. import backend
 from .module import Module
 
@@ -37,3 +37,23 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout, as ``torch.nn.Dropout2d(p=0.5)``: one mask value per
+    (n, c) plane of an (N, C, H, W) input, so a whole feature map is dropped.
+
+    Training:  mask_nc ~ Bernoulli(1 - p),  y = x * mask_nc / (1 - p),
+               dx = dy * mask_nc / (1 - p)
+    Neighbouring pixels of a feature map are strongly correlated, so dropping
+    single pixels hardly regularises a conv net; dropping maps does
+    (Tompson et al. 2015).  The backward is Dropout's: the mask broadcasts.
+    """
+
+    def forward(self, x):
+        self._check_rank(x, 4, "(N, C, H, W)")
+        if not self.training or self.p == 0.0:
+            return self._remember(x.view(), None)
+        keep = backend.rng().random_sample((x.shape[0], x.shape[1], 1, 1)) >= self.p
+        scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))
+        return self._remember(x * scale, scale)

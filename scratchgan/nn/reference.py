@@ -10,6 +10,9 @@ tested against them (tests/test_conv.py, test_norm.py, test_optim.py):
     im2col (strided views, one copy)           im2col: a loop over windows
     BatchNorm backward (three-term formula)    batchnorm_backward: dxhat -> dvar -> dmu -> dx
     Adam over one flat vector                  adam_step: one parameter at a time, as the paper writes it
+    AvgPool2d, MaxPool2d (im2col rows)         avg_pool2d, max_pool2d: a loop over windows
+    ReflectionPad2d (numpy.pad, folded strips)  reflection_pad2d: each output pixel finds its source
+    Upsample (repeat; block sums)              upsample_nearest: y[h, w] = x[h // s, w // s]
 
 They are too slow for training (pure Python loops over pixels) and exist to
 be read and to check the fast versions.
@@ -156,3 +159,57 @@ def sgd_step(params, grads, state, lr, momentum=0.0):
 
 __all__ = ["conv2d", "conv_transpose2d", "im2col", "batchnorm_forward", "batchnorm_backward",
            "adam_step", "sgd_step"]
+
+
+def _pool2d(x, k, stride, padding, reduce, fill):
+    x = numpy.asarray(x, numpy.float64)
+    N, C, H, W = x.shape
+    xpad = numpy.full((N, C, H + 2 * padding, W + 2 * padding), fill)
+    xpad[:, :, padding:padding + H, padding:padding + W] = x
+    OH, OW = (H + 2 * padding - k) // stride + 1, (W + 2 * padding - k) // stride + 1
+    y = numpy.zeros((N, C, OH, OW))
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    window = xpad[n, c, oh * stride:oh * stride + k, ow * stride:ow * stride + k]
+                    y[n, c, oh, ow] = reduce(window)
+    return y
+
+
+def avg_pool2d(x, k, stride, padding=0):
+    """y[n, c, oh, ow] = mean of the k x k window at (oh*stride, ow*stride) of the
+    zero-padded x (the padding counts in the mean, as PyTorch's default)."""
+    return _pool2d(x, k, stride, padding, numpy.mean, 0.0)
+
+
+def max_pool2d(x, k, stride, padding=0):
+    """y[n, c, oh, ow] = max of the k x k window of x padded with -inf."""
+    return _pool2d(x, k, stride, padding, numpy.max, -numpy.inf)
+
+
+def reflection_pad2d(x, left, right, top, bottom):
+    """Each output pixel (h, w) copies x at the mirrored position: an index i
+    outside [0, n) maps to -i (before the start) or 2(n - 1) - i (after the end)."""
+    x = numpy.asarray(x, numpy.float64)
+    N, C, H, W = x.shape
+
+    def source(i, n):
+        return -i if i < 0 else (2 * (n - 1) - i if i >= n else i)
+
+    y = numpy.zeros((N, C, H + top + bottom, W + left + right))
+    for h in range(y.shape[2]):
+        for w in range(y.shape[3]):
+            y[:, :, h, w] = x[:, :, source(h - top, H), source(w - left, W)]
+    return y
+
+
+def upsample_nearest(x, s):
+    """y[n, c, h, w] = x[n, c, h // s, w // s]."""
+    x = numpy.asarray(x, numpy.float64)
+    N, C, H, W = x.shape
+    y = numpy.zeros((N, C, H * s, W * s))
+    for h in range(H * s):
+        for w in range(W * s):
+            y[:, :, h, w] = x[:, :, h // s, w // s]
+    return y
