@@ -201,3 +201,63 @@ def test_dropout2d_drops_whole_channels_and_scales(xp):
 def test_dropout2d_gradcheck():
     errors = gradcheck(nn.Dropout2d(0.3), rand((3, 4, 2, 2), 1), seed=5)
     assert errors["input"] < TOL
+
+
+# ------------------------------------------------------------ U-Net and residual blocks
+def unet(depth=2, channels=2):
+    """A tiny U-Net: depth levels of SkipConcat(down -> inner -> up)."""
+    inner = nn.Identity()
+    c = channels * 2 ** depth
+    for level in range(depth):
+        c_in = c // 2
+        inner = nn.SkipConcat(nn.Sequential(
+            nn.Conv2d(c_in, c, 4, 2, 1), nn.LeakyReLU(0.2), inner,
+            nn.ConvTranspose2d(c * (2 if level else 1), c_in, 4, 2, 1), nn.ReLU()))
+        c = c_in
+    return inner
+
+
+def test_unet_gradcheck():
+    backend.manual_seed(0)
+    net = unet()
+    x = rand((2, 2, 8, 8), 4)
+    y = net(x.astype(np.float32))
+    assert y.shape == (2, 4, 8, 8)
+    net.backward(np.ones(y.shape, np.float32), y)
+    errors = gradcheck(net, x)
+    assert max(errors.values()) < TOL, errors
+
+
+def test_skip_concat_splits_the_gradient_and_adds_the_paths(xp):
+    """body = 3x: y = [x, 3x], so dx = dy_x + 3 dy_h."""
+    class Triple(nn.Module):
+        def forward(self, x):
+            return self._remember(3 * x, ())
+
+        def backward(self, dy, output=None):
+            self._recall(output)
+            return 3 * dy
+    block = nn.SkipConcat(Triple())
+    x = xp.asarray([[[[1.0]], [[2.0]]]], dtype=xp.float32)       # (1, 2, 1, 1)
+    y = block(x)
+    assert H(y).ravel().tolist() == [1.0, 2.0, 3.0, 6.0]
+    dx = block.backward(xp.asarray([[[[1.0]], [[10.0]], [[100.0]], [[1000.0]]]], dtype=xp.float32))
+    assert H(dx).ravel().tolist() == [1.0 + 300.0, 10.0 + 3000.0]
+
+
+def test_residual_block_with_reflection_padding_and_instance_norm():
+    """CycleGAN's residual block: x + [pad, conv, IN, ReLU, pad, conv, IN](x).
+    (A conv bias before InstanceNorm gets exactly zero gradient: the norm removes
+    every per-channel constant.  So the convs have none here.)"""
+    backend.manual_seed(1)
+    block = nn.Residual(nn.Sequential(
+        nn.ReflectionPad2d(1), nn.Conv2d(3, 3, 3, bias=False), nn.InstanceNorm2d(3), nn.ReLU(),
+        nn.ReflectionPad2d(1), nn.Conv2d(3, 3, 3, bias=False), nn.InstanceNorm2d(3)))
+    x = rand((2, 3, 5, 5), 6)
+    errors = gradcheck(block, x)
+    assert max(errors.values()) < TOL, errors
+
+
+def test_skip_concat_refuses_a_body_that_changes_the_size():
+    with pytest.raises(ShapeError, match="SkipConcat"):
+        nn.SkipConcat(nn.Conv2d(1, 1, 2, 2))(np.zeros((1, 1, 4, 4), np.float32))

@@ -11,7 +11,7 @@ from .pool import AvgPool2d, MaxPool2d
 from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
-from .shape import Flatten, Reshape, ConcatCondition, Residual, concat
+from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, concat
 from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
@@ -20,4 +20,4 @@ __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "
            "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",
            "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Dropout2d",
            "Embedding",
-           "Flatten", "Reshape", "ConcatCondition", "Residual", "concat", "init"]
+           "Flatten", "Reshape", "ConcatCondition", "Residual", "SkipConcat", "concat", "init"]

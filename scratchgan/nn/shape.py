@@ -1,4 +1,4 @@
-"""Shape helpers and the two ways networks branch: concatenation and skips.
+"""Shape helpers and the ways networks branch: concatenation and skips.
 
 Reshaping moves no numbers, so its backward just reshapes the gradient back.
 Branching is where the chain rule's *sum* appears: when one tensor feeds two
@@ -114,6 +114,37 @@ class ConcatCondition(Module):
         dx, dc = split(self.body.backward(dy, y))     # the body returned y itself
         self.grad_condition = dc.sum(axis=(2, 3)) if image else dc
         return dx.reshape(x_shape)
+
+
+class SkipConcat(Module):
+    """y = [x, body(x)] joined along the channels: the U-Net skip connection.
+
+    pix2pix's U-Net nests these: each level is SkipConcat(Sequential(down,
+    inner level, up)), so the decoder sees the encoder's features at its own
+    resolution next to what came up from below (Ronneberger et al. 2015).
+
+    Forward:   h = body(x),  y = concat(x, h)            (N, C + C_h, H, W)
+    Backward:  cut dy at the seam, dy = [dy_x, dy_h]; x reached y along two
+               paths (straight across, and through the body), so
+               dx = dy_x + body.backward(dy_h).
+    """
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        h = self.body(x)
+        if h.shape[0] != x.shape[0] or h.shape[2:] != x.shape[2:]:
+            raise ShapeError(f"SkipConcat: body must keep the batch and spatial size of "
+                             f"{tuple(x.shape)}, but returned {tuple(h.shape)}")
+        y, split = concat(x, h, axis=1)
+        return self._remember(y, (h, split))
+
+    def backward(self, dy, output=None):
+        _, (h, split) = self._recall(output)
+        dy_x, dy_h = split(dy)
+        return dy_x + self.body.backward(dy_h, h)
 
 
 class Residual(Module):
