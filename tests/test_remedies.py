@@ -1,5 +1,6 @@
 """Mode-collapse remedies: PacGAN packing, the minibatch-stddev feature, feature matching."""
 import numpy
+import numpy as np
 import pytest
 
 from scratchgan import backend, nn
@@ -124,3 +125,29 @@ def test_feature_matching_needs_a_sequential_and_a_real_split():
         FeatureMatching(_d(), 6)
     with pytest.raises(RuntimeError, match="before forward"):
         FeatureMatching(_d(), 2).backward()
+
+
+# ------------------------------------------------------------ the image pool
+def test_image_pool_fills_then_swaps_half(xp):
+    from scratchgan.gan import ImagePool
+    backend.manual_seed(0)
+    pool = ImagePool(size=4)
+    first = xp.arange(6, dtype=xp.float32).reshape(6, 1)
+    out = backend.to_host(pool.query(first))
+    assert out[:4, 0].tolist() == [0, 1, 2, 3] and pool.count == 4      # stored, handed on
+    stored = set(backend.to_host(pool.images)[:, 0].tolist())
+    assert stored <= {0, 1, 2, 3, 4, 5} and len(stored) == 4
+    new = xp.full((2000, 1), -1.0, dtype=xp.float32)
+    out = backend.to_host(pool.query(new))
+    assert 0.4 < (out[:, 0] != -1).mean() < 0.6                           # about half swapped
+    assert backend.to_host(first).tolist() == [[float(i)] for i in range(6)]   # input untouched
+
+
+def test_image_pool_of_size_zero_is_the_identity_and_shapes_are_checked():
+    from scratchgan.gan import ImagePool
+    x = np.ones((3, 2), np.float32)
+    assert ImagePool(0).query(x) is x
+    pool = ImagePool(2)
+    pool.query(x)
+    with pytest.raises(ValueError, match="ImagePool"):
+        pool.query(np.ones((3, 5), np.float32))

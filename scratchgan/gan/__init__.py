@@ -9,6 +9,7 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 * ``conditioning`` conditional GANs: ``shift_onehot`` (mismatched labels)
 * ``joint_batch``  the one-batch real+fake speed path of D's step
 * ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
+* ``image_pool``   ``ImagePool``: a history of G's images for D (CycleGAN)
 * ``noise``        the noise priors: ``normal_noise``, ``uniform_noise``
 * ``diagnostics``  ``History``, the console line, warnings, ``TrainingDiverged``
 """
@@ -17,6 +18,7 @@ from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GA
                           History, ModeCollapseWarning, TrainingDiverged, format_line,
                           grad_norm)
 from .hacks import DiscriminatorTargets, InstanceNoise
+from .image_pool import ImagePool
 from .joint_batch import judges_samples_alone
 from .losses import MinimaxLoss, NonSaturatingLoss, generator_loss
 from .noise import noise_prior, normal_noise, uniform_noise
@@ -26,7 +28,7 @@ from .trainer import GANTrainer
 
 __all__ = ["GANSteps", "GANTrainer", "grad_norm", "judges_samples_alone", "shift_onehot",
            "NonSaturatingLoss", "MinimaxLoss", "generator_loss",
-           "DiscriminatorTargets", "InstanceNoise",
+           "DiscriminatorTargets", "InstanceNoise", "ImagePool",
            "Pack", "MinibatchStdDev", "FeatureMatching",
            "normal_noise", "uniform_noise", "noise_prior",
            "History", "COLUMNS", "format_line", "FailureMonitor", "TrainingDiverged",
