@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
@@ -542,3 +543,33 @@ def test_an_oversized_download_is_stopped(isolated, server, monkeypatch):
         mnist.load_mnist("test", mirrors=[server.url + "/m/", server.url + "/none/"],
                          progress=False)
     assert "but the file is 10" in str(info.value) and "/none/" in str(info.value)
+
+
+# ---------------------------------------------------------------- translation sets
+def test_morphology_on_a_single_pixel():
+    from scratchgan.data import translation as tr
+    x = -np.ones((1, 1, 5, 5), np.float32)
+    x[0, 0, 2, 2] = 1.0
+    d = tr.dilate(x)
+    assert (d[0, 0] == 1).sum() == 5 and d[0, 0, 1, 2] == 1 and d[0, 0, 1, 1] == -1   # a plus
+    assert (tr.erode(x) == -1).all()                               # a lone pixel vanishes
+    e = tr.outline(x)
+    assert e.min() >= -1 and e.max() <= 1 and (e[0, 0] == 1).sum() == 5
+    t = tr.top_half(np.ones((2, 1, 4, 4), np.float32))
+    assert (t[:, :, :2] == 1).all() and (t[:, :, 2:] == -1).all()
+    assert tr.pad32(np.zeros((3, 1, 28, 28), np.float32)).shape == (3, 1, 32, 32)
+
+
+def test_split_is_disjoint_and_seeded():
+    from scratchgan.data import translation as tr
+    a, b, c = tr.split(100, (0.5, 0.3, 0.2), seed=3)
+    assert len(a) == 50 and len(b) == 30 and len(c) == 20
+    assert len(set(a) | set(b) | set(c)) == 100
+    assert (tr.split(100, (0.5, 0.3, 0.2), seed=3)[0] == a).all()
+    with pytest.raises(ValueError, match="sum to at most 1"):
+        tr.split(10, (0.7, 0.7))
+    x = np.zeros((2, 1, 28, 28), np.float32)
+    inputs, targets = tr.paired(x, "edges")
+    assert inputs.shape == targets.shape == x.shape
+    with pytest.raises(ValueError, match="unknown task"):
+        tr.paired(x, "colour")

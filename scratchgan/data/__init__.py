@@ -7,11 +7,14 @@
 * ``synthetic``  ``vertical_lines``: images made on the fly, no files needed
 * ``toy``        1D/2D distributions for the toy demos (ring and grid of
                  Gaussians and their mode centres)
+* ``translation`` paired and unpaired image sets from MNIST (outlines, top
+                 halves, thick digits) for pix2pix and CycleGAN
 """
 from .idx import DataError, read_idx, write_idx
 from .mnist import TestSplitFallback, load_dataset, load_fashion_mnist, load_mnist
 from .sampler import ArraySampler
 from .synthetic import vertical_lines, vertical_lines_sampler
+from . import translation
 from .toy import (grid_centres, grid_of_gaussians, line_2d, normal_1d, ring_centres,
                   ring_of_gaussians, sine_2d)
 
