@@ -364,6 +364,24 @@ def finish(trainer, args, t0, n=10000):
 
 
 # ------------------------------------------------------------- image demos
+def load_images(dataset, data_dir=None, no_download=False):
+    """The training split of MNIST ("mnist") or Fashion-MNIST ("fashion") on the
+    host.  A --data-dir given is the only place looked; falling back to the test
+    split is said in one plain line, not a warning's echo."""
+    name = {"mnist": "mnist", "fashion": "fashion-mnist"}[dataset]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TestSplitFallback)
+        images, labels = load_dataset(name, "train", data_dir=data_dir,
+                                      download=not no_download,
+                                      only_data_dir=data_dir is not None)
+    for w in caught:
+        if issubclass(w.category, TestSplitFallback):
+            print(f"note: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return images, labels
+
+
 def onehot(labels, n_classes=10):
     """Integer labels (N,) -> one-hot rows (N, n_classes) in the default dtype."""
     labels = numpy.asarray(labels)
@@ -480,17 +498,8 @@ class ImageRun:
         """The training images on the device (and, for a conditional GAN, their
         labels as one-hot rows on the device).  Moved once; the sampler then
         gathers minibatches there."""
-        name = {"mnist": "mnist", "fashion": "fashion-mnist"}[self.args.dataset]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", TestSplitFallback)
-            images, labels = load_dataset(     # a --data-dir given is the only place looked
-                name, "train", data_dir=self.args.data_dir, download=not self.args.no_download,
-                only_data_dir=self.args.data_dir is not None)
-        for w in caught:                       # one plain line, not a warning's echo
-            if issubclass(w.category, TestSplitFallback):
-                print(f"note: {w.message}")
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        images, labels = load_images(self.args.dataset, self.args.data_dir,
+                                     self.args.no_download)
         self.n_train = len(images)
         images = backend.to_device(images, dtype=backend.get_default_dtype())
         if not self.conditional:

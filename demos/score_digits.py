@@ -103,6 +103,13 @@ def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, s
     """Train the classifier; returns (model, held-out accuracy, held-out confidence)."""
     name = {"mnist": "mnist", "fashion": "fashion-mnist"}[dataset]
     images, labels = load_dataset(name, "train", data_dir=data_dir)
+    return fit_classifier(images, labels, epochs, batch_size, lr, seed, holdout, verbose)
+
+
+def fit_classifier(images, labels, epochs=6, batch_size=64, lr=1e-3, seed=0, holdout=2000,
+                   verbose=True):
+    """Train the classifier on (N, 1, 28, 28) images in [-1, 1] and their labels,
+    holding out ``holdout`` of them; returns (model, held-out accuracy and confidence)."""
     rs = numpy.random.RandomState(seed)
     order = rs.permutation(len(images))
     test, train = order[:holdout], order[holdout:]
