@@ -24,9 +24,10 @@ Writes into --out: test_inputs.npy, test_targets.npy, test_labels.npy,
 test_outputs_<loss>.npy (1,000 held-out pairs, N x 1 x 32 x 32 in [-1, 1]),
 comparison.png (with --compare) or outputs_<loss>.png, losses_<loss>.png,
 history_<loss>.csv and metrics.json: per loss, the L1 distance to the target,
-the blur measure (share of pixels in the mid-grey band |v| < 0.5) and the
-class kept (a classifier trained here on the training part of the real digits
-names each output's digit).
+the blur measure (share of pixels in the mid-grey band |v| < 0.5), the ink
+share (pixels brighter than mid-grey) and the class kept (a classifier
+trained here on the training part of the real digits names each output's
+digit).
 """
 import json
 import math
@@ -44,6 +45,7 @@ from scratchgan.gan import History, TrainingDiverged, sampling
 
 LOSSES = ("l1", "gan", "gan+l1")
 TITLES = {"l1": "close (L1)", "gan": "GAN", "gan+l1": "GAN + close"}
+SHORT = {"l1": "L1", "gan": "GAN", "gan+l1": "GAN+L1"}
 
 
 # ----------------------------------------------------------------- the networks
@@ -151,11 +153,13 @@ def translate(G, x, batch=100):
 
 
 def measures(outputs, targets, labels, classifier):
-    """L1 to the target, the mid-grey share (blur), the class kept."""
+    """L1 to the target, the mid-grey share (blur), the ink share (strokes kept:
+    pixels brighter than mid-grey), the class kept."""
     crop = outputs[:, :, 2:30, 2:30]                                  # back to 28x28
     predicted = score_digits.predict(classifier, crop).argmax(axis=1)
     return {"l1_to_target": float(numpy.abs(outputs - targets).mean()),
             "mid_grey_share": float((numpy.abs(outputs) < 0.5).mean()),
+            "ink_share": float((outputs > 0).mean()),
             "class_kept": float((predicted == labels).mean())}
 
 
@@ -203,11 +207,11 @@ def main(argv=None):
         metrics[loss] = {**measures(outputs[loss], targets[test_idx], labels[test_idx],
                                     classifier), "seconds": round(time.time() - start, 1)}
 
-    print(f"\n{'':14s} {'L1 to target':>12s} {'mid-grey':>9s} {'class kept':>10s}")
+    print(f"\n{'':14s} {'L1 to target':>12s} {'mid-grey':>9s} {'ink':>6s} {'class kept':>10s}")
     for name in ("real", *outputs):
         m = metrics[name]
         print(f"{TITLES.get(name, 'real digits'):14s} {m['l1_to_target']:12.3f} "
-              f"{m['mid_grey_share']:9.3f} {m['class_kept']:10.1%}")
+              f"{m['mid_grey_share']:9.3f} {m['ink_share']:6.3f} {m['class_kept']:10.1%}")
     with atomic_open(f"{args.out}/metrics.json", "w") as f:
         json.dump(metrics, f, indent=2)
     draw(inputs[test_idx], targets[test_idx], outputs, args)
@@ -226,10 +230,11 @@ def draw(inputs, targets, outputs, args, rows=8):
     """The lecture's slide: input | each loss's output | target, one test pair per row."""
     columns = [inputs[:rows]] + [outputs[k][:rows] for k in outputs] + [targets[:rows]]
     grid = numpy.stack(columns, axis=1).reshape(-1, *inputs.shape[1:])
-    names = ["input"] + [TITLES[k] for k in outputs] + ["target"]
-    name = "comparison.png" if len(outputs) > 1 else f"outputs_{next(iter(outputs)).replace('+', '_')}.png"
+    names = ["input"] + [SHORT[k] for k in outputs] + ["target"]
+    name = ("comparison.png" if len(outputs) > 1
+            else f"outputs_{next(iter(outputs)).replace('+', '_')}.png")
     viz.save_image_grid(grid, f"{args.out}/{name}", nrow=len(columns),
-                        title=f"pix2pix, task {args.task}:  " + "  |  ".join(names))
+                        title=f"pix2pix, {args.task}\n" + " | ".join(names))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def test_pix2pix_compare_smoke(tmp_path, data_dir, task):
     stored = json.loads((tmp_path / "metrics.json").read_text())
     assert stored == json.loads(json.dumps(metrics))
     for loss in ("l1", "gan", "gan+l1", "real"):
-        assert set(stored[loss]) >= {"l1_to_target", "mid_grey_share", "class_kept"}
+        assert set(stored[loss]) >= {"l1_to_target", "mid_grey_share", "ink_share", "class_kept"}
     assert stored["real"]["l1_to_target"] == 0.0
 
 
