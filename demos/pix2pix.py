@@ -234,7 +234,7 @@ def draw(inputs, targets, outputs, args, rows=8):
     name = ("comparison.png" if len(outputs) > 1
             else f"outputs_{next(iter(outputs)).replace('+', '_')}.png")
     viz.save_image_grid(grid, f"{args.out}/{name}", nrow=len(columns),
-                        title=f"pix2pix, {args.task}\n" + " | ".join(names))
+                        title=f"{args.task}:  " + " | ".join(names))
 
 
 if __name__ == "__main__":
