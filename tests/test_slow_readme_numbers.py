@@ -49,3 +49,18 @@ def test_gan_loop_at_20000_iterations(tmp_path, judge, order, classes, confidenc
     got_classes, got_confidence = judge(out / "samples.npy")
     assert abs(got_classes - classes) <= 1
     assert got_confidence == pytest.approx(confidence, abs=0.03)
+
+
+def test_pix2pix_compare_table(tmp_path):
+    import json
+    out = run("pix2pix", tmp_path, "--compare")
+    m = json.loads((out / "metrics.json").read_text())
+    readme = {"l1": (0.107, 0.029, 0.072, 0.700), "gan": (0.147, 0.040, 0.106, 0.542),
+              "gan+l1": (0.103, 0.030, 0.096, 0.797)}
+    for loss, (l1, grey, ink, kept) in readme.items():
+        got = m[loss]
+        assert got["l1_to_target"] == pytest.approx(l1, abs=0.01), loss
+        assert got["mid_grey_share"] == pytest.approx(grey, abs=0.005), loss
+        assert got["ink_share"] == pytest.approx(ink, abs=0.01), loss
+        assert got["class_kept"] == pytest.approx(kept, abs=0.03), loss
+    assert m["gan+l1"]["class_kept"] > m["l1"]["class_kept"] > m["gan"]["class_kept"]
