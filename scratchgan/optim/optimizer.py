@@ -30,7 +30,8 @@ On the CPU a long slice is cut into one piece per core and the pieces are
 updated at the same time by a few threads (NumPy releases Python's lock
 inside its loops).  Every update rule here is elementwise, so the result is
 bit for bit that of one pass; it is only faster (PyTorch's CPU kernels are
-multi-threaded too).
+multi-threaded too).  An optimizer that blocks its update for the cache
+instead (Adam) sets ``threaded = False``.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +58,8 @@ class Optimizer:
     groups need in ``_buffer_names()``, and ``_update(piece, group, t)``: one
     step on the slice ``piece`` of theta, with the group's hyper-parameters,
     at step t."""
+
+    threaded = True           # long slices split over threads (see the module doc)
 
     def _buffer_names(self):
         return ()
@@ -195,7 +198,7 @@ class Optimizer:
         self.step_count += 1
         for piece, group, t in self._segments():
             n = piece.stop - piece.start
-            pieces = min(4, os.cpu_count() or 1, n // _PIECE)
+            pieces = min(4, os.cpu_count() or 1, n // _PIECE) if self.threaded else 1
             if pieces < 2 or backend.get_array_module(self.theta) is not numpy:
                 self._update(piece, group, t)
                 continue
