@@ -45,11 +45,11 @@ class _Loss:
 
     # -- the contract, as for layers, with pred as the key ---------------------
     def _remember(self, pred, cache, value):
-        self._caches.put(pred, cache, repr(self))
+        self._caches.put(pred, cache, self)
         return value
 
     def _recall(self, pred):
-        return self._caches.take(pred, repr(self), what="pred")
+        return self._caches.take(pred, self, what="pred")
 
     def pending_forwards(self):
         return len(self._caches)

@@ -93,6 +93,12 @@ def is_grad_enabled():
 _TWICE = object()        # marks a key that two pending forwards share
 
 
+def _name(owner):
+    """How an error names the module that owns the caches (formatted only when
+    an error is raised: a repr on every forward would cost a millisecond a step)."""
+    return owner._label() if hasattr(owner, "_label") else str(owner)
+
+
 class ForwardCaches:
     """The caches of one layer's (or loss's) forwards that await their backward.
 
@@ -134,7 +140,7 @@ class ForwardCaches:
             self.last = "no_grad"
             return
         if isinstance(cache, tuple) and any(c is key for c in cache):
-            raise RuntimeError(f"{owner}: a cache must not hold its own key array "
+            raise RuntimeError(f"{_name(owner)}: a cache must not hold its own key array "
                                "(it would never be freed); get it back from _recall")
         entry = self.pending.get(key_id)
         if entry is not None and entry[0]() is key:
@@ -158,10 +164,10 @@ class ForwardCaches:
                 return self._pop(key_id, owner, what)
             if len(self.pending) > 1:
                 raise BackwardError(
-                    f"{owner}.backward: {len(self.pending)} forwards are pending, so "
+                    f"{_name(owner)}.backward: {len(self.pending)} forwards are pending, so "
                     f"say which one this gradient belongs to: pass the array that "
                     f"forward returned, backward(grad, {what}=y)")
-            raise BackwardError(f"{owner}.backward: no pending forward: "
+            raise BackwardError(f"{_name(owner)}.backward: no pending forward: "
                                 + self._why_empty(what))
         key_id = id(key)
         entry = self.pending.get(key_id)
@@ -170,13 +176,13 @@ class ForwardCaches:
         done = self.finished.get(key_id)
         if done is not None and done[0]() is key:
             if done[1] == "no_grad":
-                raise BackwardError(f"{owner}.backward: that {what} was computed under "
+                raise BackwardError(f"{_name(owner)}.backward: that {what} was computed under "
                                     "no_grad(), which keeps no cache for a backward")
-            raise BackwardError(f"{owner}.backward: the forward that returned this "
+            raise BackwardError(f"{_name(owner)}.backward: the forward that returned this "
                                 f"{what} has been back-propagated already (a second "
                                 "backward for the same forward); run the forward again")
         raise BackwardError(
-            f"{owner}.backward: this {what} (shape {tuple(getattr(key, 'shape', ()))}) "
+            f"{_name(owner)}.backward: this {what} (shape {tuple(getattr(key, 'shape', ()))}) "
             f"is not what any pending forward returned ({len(self.pending)} pending); "
             "pass the very array the forward returned, not a copy or a view of it")
 
@@ -184,7 +190,7 @@ class ForwardCaches:
         ref, cache = self.pending[key_id]
         if cache is _TWICE:
             raise BackwardError(
-                f"{owner}.backward: two pending forwards were given this same {what}, "
+                f"{_name(owner)}.backward: two pending forwards were given this same {what}, "
                 "so this backward could belong to either; run forwards that need no "
                 "backward under no_grad(), or back-propagate each before the next")
         del self.pending[key_id]
@@ -280,13 +286,13 @@ class Module:
 
     def _remember(self, y, cache=None):
         """End of a forward: file ``cache`` for the backward of this ``y``; return y."""
-        self._forward_caches().put(y, cache, self._label())
+        self._forward_caches().put(y, cache, self)
         return y
 
     def _recall(self, output):
         """Start of a backward: (y, cache) of the forward that returned ``output``
         (None: the only pending one).  Raises ``BackwardError`` otherwise."""
-        return self._forward_caches().take(output, self._label())
+        return self._forward_caches().take(output, self)
 
     def pending_forwards(self):
         """How many forwards of this module wait for their backward."""

@@ -54,18 +54,21 @@ class Adam(Optimizer):
 
     def _update(self, piece, group, t):
         xp = backend.get_array_module(self.theta)
-        step = piece.stop - piece.start if xp is not numpy else self.BLOCK
-        for start in range(piece.start, piece.stop, step):
-            self._update_block(slice(start, min(piece.stop, start + step)), group, t)
+        n = piece.stop - piece.start
+        size = n if xp is not numpy else min(n, self.BLOCK)
+        scratch = xp.empty((2, size), dtype=self.theta.dtype)   # this piece's own (threads)
+        for start in range(piece.start, piece.stop, size):
+            block = slice(start, min(piece.stop, start + size))
+            k = block.stop - block.start
+            self._update_block(block, group, t, scratch[0, :k], scratch[1, :k])
 
-    def _update_block(self, block, group, t):
+    def _update_block(self, block, group, t, tmp, step):
         """The update of the class docstring on one slice, in place, no temporaries
         beyond two scratch buffers (views of the flat vectors).  The operations
         and their order are those of the whole-vector version before it, so the
         numbers are the same to the last bit."""
         theta, g = self.theta[block], self.grad[block]
         m, v = self.exp_avg[block], self.exp_avg_sq[block]
-        tmp, step = self._scratch(block)
         b1, b2 = group["betas"]
         f = theta.dtype.type
         xp = backend.get_array_module(theta)
@@ -88,12 +91,3 @@ class Adam(Optimizer):
         xp.multiply(m, f(group["lr"] / (1 - b1 ** t)), out=step)   # theta -= lr / (1 - b1^t)
         step /= tmp                                                 #          * m / denom
         theta -= step
-
-    def _scratch(self, block):
-        """Two scratch buffers as long as ``block`` (kept between steps)."""
-        n = block.stop - block.start
-        buf = getattr(self, "_tmp", None)
-        if buf is None or buf.shape[1] < n or buf.dtype != self.theta.dtype:
-            self._tmp = buf = backend.get_array_module(self.theta).empty(
-                (2, min(self.theta.size, max(n, self.BLOCK))), dtype=self.theta.dtype)
-        return buf[0, :n], buf[1, :n]
