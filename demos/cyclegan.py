@@ -1,0 +1,260 @@
+"""CycleGAN on MNIST: unpaired translation between digits and thick digits.
+
+Zhu et al. (2017) learn two mappings, G: X -> Y and F: Y -> X, from images of
+X and images of Y that are never paired.  Two discriminators judge each
+domain; a cycle-consistency loss asks F(G(x)) = x and G(F(y)) = y, so that G
+cannot map every x to any one convincing y; an identity loss asks G(y) = y:
+
+    L_GAN(G, D_Y) = mean (D_Y(G(x)) - 1)^2            least squares (LSGAN)
+    L_cyc         = |F(G(x)) - x|_1 + |G(F(y)) - y|_1
+    L_idt         = |G(y) - y|_1 + |F(x) - x|_1
+    L_G,F = L_GAN(G, D_Y) + L_GAN(F, D_X) + 10 L_cyc + 5 L_idt
+    L_D_Y = ((D_Y(y) - 1)^2 + D_Y(pool(G(x)))^2) / 2           (D_X likewise)
+
+Domains, from the MNIST digits the loader finds, padded to 32x32: X the
+digits as they are, Y thick digits (a plus-shaped grey dilation), each made
+from its own half of the data, so no digit is ever seen in both; the true
+thick version of each test x is kept only to measure.
+
+Architecture as the paper, scaled to 32x32: ResNet generators (c7s1-16,
+d32, d64, 3 residual blocks, u32, u16, c7s1-1; reflection padding,
+InstanceNorm), PatchGAN discriminators (4x4 convolutions, a 6x6 map of
+scores), image pools of 50, Adam(2e-4, beta1 0.5) with the learning rate
+decaying linearly to 0 over the second half.  G and F are updated first,
+then the two discriminators.  ``--no-cycle`` and ``--no-identity`` are the
+paper's ablations.
+
+    python demos/cyclegan.py                      # 1,500 iterations
+    python demos/cyclegan.py --no-cycle --out out/cyclegan_nocycle
+
+Writes into --out: test_x.npy, test_x2y.npy, test_x2y2x.npy, test_y.npy,
+test_y2x.npy, test_labels_x.npy, test_labels_y.npy (1,000 held-out digits per
+domain), grid.png (x | G(x) | F(G(x)) and y | F(y) | G(F(y))), losses.png,
+history.csv and metrics.json: the class kept through X -> Y (a classifier
+trained here on X's training digits), the ink share of G(x) against real Y's,
+the cycle L1, and the L1 of G(x) to the true thick x.  (The classifier learns
+from X's training digits and their thick versions, so it names digits of
+either domain; the test digits are never among them.)
+"""
+import json
+import math
+import time
+
+import numpy
+from tqdm import tqdm
+
+import plumbing                                  # the demos' shared flags and files
+import score_digits
+from scratchgan import backend, losses, nn, optim, viz
+from scratchgan.atomic import atomic_open, save_npy
+from scratchgan.data import translation
+from scratchgan.gan import History, ImagePool, TrainingDiverged, sampling
+from scratchgan.optim import lr_scheduler
+
+
+# ----------------------------------------------------------------- the networks
+def conv_block(c_in, c_out, k, stride, padding, transpose=False):
+    """Conv (or ConvTranspose) -> InstanceNorm -> ReLU (the paper's dk and uk)."""
+    conv = (nn.ConvTranspose2d(c_in, c_out, k, stride, padding) if transpose
+            else nn.Conv2d(c_in, c_out, k, stride, padding))
+    return [conv, nn.InstanceNorm2d(c_out), nn.ReLU()]
+
+
+def residual_block(c):
+    """x + [pad, conv 3x3, IN, ReLU, pad, conv 3x3, IN](x)."""
+    return nn.Residual(nn.Sequential(
+        nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(),
+        nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c)))
+
+
+def resnet_generator(channels=16, blocks=3):
+    """c7s1-16, d32, d64, 3 x R64, u32, u16, c7s1-1, tanh; 32x32 -> 8x8 -> 32x32."""
+    c = channels
+    return nn.Sequential(
+        nn.ReflectionPad2d(3), *conv_block(1, c, 7, 1, 0),
+        *conv_block(c, 2 * c, 3, 2, 1), *conv_block(2 * c, 4 * c, 3, 2, 1),
+        *[residual_block(4 * c) for _ in range(blocks)],
+        *conv_block(4 * c, 2 * c, 4, 2, 1, transpose=True),
+        *conv_block(2 * c, c, 4, 2, 1, transpose=True),
+        nn.ReflectionPad2d(3), nn.Conv2d(c, 1, 7), nn.Tanh())
+
+
+def patch_discriminator(channels=16):
+    """PatchGAN: 32x32 -> a 6x6 map of scores (least squares: no sigmoid)."""
+    c = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(c, 2 * c, 4, 2, 1), nn.InstanceNorm2d(2 * c), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * c, 4 * c, 4, 1, 1), nn.InstanceNorm2d(4 * c), nn.LeakyReLU(0.2),
+        nn.Conv2d(4 * c, 1, 4, 1, 1))
+
+
+# ----------------------------------------------------------------- training
+def d_update(D, opt, mse, real, fake):
+    """One step of a discriminator: ((D(real) - 1)^2 + D(fake)^2) / 2."""
+    opt.zero_grad()
+    out_real, out_fake = D(real), D(fake)
+    loss = (mse(out_real, 1.0) + mse(out_fake, 0.0)) / 2
+    D.backward(mse.backward(out_real) / 2, out_real)
+    D.backward(mse.backward(out_fake) / 2, out_fake)
+    opt.step()
+    return loss
+
+
+def adversarial_grad(D, mse, fake):
+    """(D(fake) - 1)^2 and its gradient with respect to ``fake`` (D's own
+    parameters untouched: G needs the gradient through D, not D's)."""
+    out = D(fake)
+    loss = mse(out, 1.0)
+    D.requires_grad_(False)
+    d_fake = D.backward(mse.backward(out), out)
+    D.requires_grad_(True)
+    return loss, d_fake
+
+
+def train(args, x_all, y_all):
+    backend.manual_seed(args.seed)
+    G, F = resnet_generator(), resnet_generator()            # G: X -> Y, F: Y -> X
+    D_X, D_Y = patch_discriminator(), patch_discriminator()
+    adam = dict(lr=args.lr, betas=(0.5, 0.999))
+    opt_G = optim.Adam(G.parameters() + F.parameters(), **adam)
+    opt_DX, opt_DY = optim.Adam(D_X.parameters(), **adam), optim.Adam(D_Y.parameters(), **adam)
+    half = args.iters // 2                                    # constant, then linear to 0
+    decay = lambda it: 1.0 if it < half else max(0.0, 1 - (it - half) / max(1, args.iters - half))  # noqa: E731
+    schedulers = [lr_scheduler.LambdaLR(o, decay) for o in (opt_G, opt_DX, opt_DY)]
+    mse, l1 = losses.MSELoss(), losses.L1Loss()
+    pool_X, pool_Y = ImagePool(50), ImagePool(50)
+    w_cyc = 0.0 if args.no_cycle else args.lambda_cycle
+    w_idt = 0.0 if args.no_identity else 0.5 * args.lambda_cycle
+    f = x_all.dtype.type
+    names = ("g_gan", "cycle", "identity", "d_x", "d_y")
+    sums, history, log_every = dict.fromkeys(names, 0.0), History(), max(1, min(50, args.iters // 20))
+
+    bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
+    for it in bar:
+        x = x_all[backend.rng().randint(0, len(x_all), args.batch_size)]   # unpaired draws
+        y = y_all[backend.rng().randint(0, len(y_all), args.batch_size)]
+
+        # ---- G and F: adversarial, cycle and identity terms
+        opt_G.zero_grad()
+        fake_y, fake_x = G(x), F(y)                       # G(x), F(y)
+        g_gan_y, d_fake_y = adversarial_grad(D_Y, mse, fake_y)
+        g_gan_x, d_fake_x = adversarial_grad(D_X, mse, fake_x)
+        g_loss = g_gan_y + g_gan_x
+        if w_cyc:                                         # x -> G -> F -> x and y -> F -> G -> y
+            rec_x, rec_y = F(fake_y), G(fake_x)
+            cyc = l1(rec_x, x) + l1(rec_y, y)
+            d_fake_y = d_fake_y + F.backward(f(w_cyc) * l1.backward(rec_x), rec_x)
+            d_fake_x = d_fake_x + G.backward(f(w_cyc) * l1.backward(rec_y), rec_y)
+            sums["cycle"] = sums["cycle"] + cyc
+        G.backward(d_fake_y, fake_y)                      # both paths into G(x), summed
+        F.backward(d_fake_x, fake_x)
+        if w_idt:                                         # G(y) = y, F(x) = x
+            idt_y, idt_x = G(y), F(x)
+            idt = l1(idt_y, y) + l1(idt_x, x)
+            G.backward(f(w_idt) * l1.backward(idt_y), idt_y)
+            F.backward(f(w_idt) * l1.backward(idt_x), idt_x)
+            sums["identity"] = sums["identity"] + idt
+        opt_G.step()
+
+        # ---- the discriminators, on real images and on the pools of fakes
+        sums["d_y"] = sums["d_y"] + d_update(D_Y, opt_DY, mse, y, pool_Y.query(fake_y))
+        sums["d_x"] = sums["d_x"] + d_update(D_X, opt_DX, mse, x, pool_X.query(fake_x))
+        sums["g_gan"] = sums["g_gan"] + g_loss
+        for s in schedulers:
+            s.step()
+
+        if it % log_every == 0 or it == args.iters:      # one host read per log point
+            n = log_every if it % log_every == 0 else it % log_every
+            row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
+            if not all(math.isfinite(v) for v in row.values()):
+                raise TrainingDiverged(it, "generator", 0, float("nan"), hint="lower --lr")
+            history.append(row)
+            sums = dict.fromkeys(names, 0.0)
+            bar.set_postfix_str("  ".join(f"{k}={row[k]:.3f}" for k in names))
+    bar.close()
+    return G, F, history
+
+
+def translate(net, images, batch=100):
+    """net's outputs for host images (InstanceNorm: no batch statistics to mind)."""
+    return numpy.concatenate([sampling.sample_images(net, backend.asarray(images[i:i + batch]))
+                              for i in range(0, len(images), batch)])
+
+
+# ----------------------------------------------------------------- the run
+def main(argv=None):
+    parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4)
+    parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0)
+    parser.add_argument("--no-cycle", action="store_true", help="drop the cycle loss")
+    parser.add_argument("--no-identity", action="store_true", help="drop the identity loss")
+    parser.add_argument("--num-test", type=plumbing.positive_int, default=1000,
+                        help="held-out digits per domain")
+    parser.add_argument("--data-dir", default=None, help="folder holding the MNIST IDX files")
+    parser.add_argument("--no-download", action="store_true")
+    args = parser.parse_args(argv)
+    t0 = plumbing.setup(args)
+
+    images, labels = plumbing.load_images("mnist", args.data_dir, args.no_download)
+    n_test = min(args.num_test, len(images) // 4)
+    half = (len(images) - 2 * n_test) / len(images) / 2
+    train_x, train_y, test_x, test_y = translation.split(
+        len(images), (half, half, n_test / len(images), n_test / len(images)), args.seed)
+    digits = translation.pad32(images)
+    thick = translation.dilate(digits)                  # Y: the thick version of each digit
+
+    # The judge names digits, thin or thick: it learns from X's training digits
+    # and their thick versions (training data only; the test digits are unseen).
+    print("training the judge: a digit classifier on X's training digits, thin and thick")
+    judge_x = numpy.concatenate([images[train_x], translation.dilate(images[train_x])])
+    judge_y = numpy.concatenate([labels[train_x], labels[train_x]])
+    classifier, accuracy, _ = score_digits.fit_classifier(
+        judge_x, judge_y, epochs=2, holdout=min(1000, len(judge_x) // 5), seed=args.seed,
+        verbose=False)
+
+    G, F, history = train(args, backend.to_device(digits[train_x]),
+                          backend.to_device(thick[train_y]))
+    x, y = digits[test_x], thick[test_y]
+    x2y = translate(G, x)
+    x2y2x = translate(F, x2y)
+    y2x = translate(F, y)
+    for name, array in (("test_x", x), ("test_x2y", x2y), ("test_x2y2x", x2y2x), ("test_y", y),
+                        ("test_y2x", y2x), ("test_labels_x", labels[test_x]),
+                        ("test_labels_y", labels[test_y])):
+        save_npy(f"{args.out}/{name}.npy", array)
+    history.to_csv(f"{args.out}/history.csv")
+    viz.plot_series({k: (history["iter"], history[k]) for k in history.columns() if k != "iter"},
+                    f"{args.out}/losses.png", "CycleGAN losses")
+
+    def kept(images_, labels_):
+        p = score_digits.predict(classifier, images_[:, :, 2:30, 2:30]).argmax(axis=1)
+        return float((p == labels_).mean())
+    metrics = {
+        "iters": args.iters, "cycle": not args.no_cycle, "identity": not args.no_identity,
+        "classifier_accuracy": accuracy,
+        "class_kept_x_to_y": kept(x2y, labels[test_x]),
+        "class_of_real_thick_digits": kept(thick[test_x], labels[test_x]),
+        "ink_share_g_x": float((x2y > 0).mean()),
+        "ink_share_real_y": float((y > 0).mean()),
+        "ink_share_real_x": float((x > 0).mean()),
+        "cycle_l1": float(numpy.abs(x2y2x - x).mean()),
+        "l1_to_true_thick_x": float(numpy.abs(x2y - thick[test_x]).mean()),
+        "l1_identity_mapping": float(numpy.abs(x - thick[test_x]).mean()),
+        "seconds": round(time.time() - t0, 1)}
+    with atomic_open(f"{args.out}/metrics.json", "w") as fh:
+        json.dump(metrics, fh, indent=2)
+    rows = 6
+    grid = numpy.stack([x[:rows], x2y[:rows], x2y2x[:rows], y[:rows], y2x[:rows],
+                        translate(G, y2x[:rows])], axis=1).reshape(-1, *x.shape[1:])
+    viz.save_image_grid(grid, f"{args.out}/grid.png", nrow=6,
+                        title="x | G(x) | F(G(x))  ||  y | F(y) | G(F(y))")
+    for k in ("class_kept_x_to_y", "class_of_real_thick_digits", "ink_share_g_x",
+              "ink_share_real_y", "cycle_l1", "l1_to_true_thick_x", "l1_identity_mapping"):
+        print(f"{k:28s} {metrics[k]:.3f}")
+    print(f"done in {metrics['seconds']:.0f} s; wrote the test arrays, metrics.json and pictures "
+          f"to {args.out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    plumbing.run_script(main)
