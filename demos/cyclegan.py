@@ -184,7 +184,7 @@ def translate(net, images, batch=100):
 
 # ----------------------------------------------------------------- the run
 def main(argv=None):
-    parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4)
+    parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4, k=None)
     parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0)
     parser.add_argument("--no-cycle", action="store_true", help="drop the cycle loss")
     parser.add_argument("--no-identity", action="store_true", help="drop the identity loss")

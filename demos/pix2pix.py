@@ -165,7 +165,7 @@ def measures(outputs, targets, labels, classifier):
 
 # ----------------------------------------------------------------- the run
 def main(argv=None):
-    parser = plumbing.make_parser(__doc__, iters=800, batch_size=32, lr=2e-4)
+    parser = plumbing.make_parser(__doc__, iters=800, batch_size=32, lr=2e-4, k=None)
     parser.add_argument("--task", choices=sorted(translation.TASKS), default="tophalf")
     parser.add_argument("--loss", choices=LOSSES, default="gan+l1")
     parser.add_argument("--compare", action="store_true",

@@ -130,7 +130,8 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
                 num_samples=10000, grid_size=10):
     """The flags every demo takes, with this demo's defaults; a demo adds its own.
 
-    Every demo: --iters --batch-size --k --lr --seed --out --device --no-progress.
+    Every demo: --iters --batch-size --k (unless k=None) --lr --seed --out --force
+    --device --no-progress --debug.
     ``images=True`` (the image demos) adds Adam's betas, --latent-dim,
     --resume, the sample grids and samples.npy; ``dataset=True`` (MNIST and
     Fashion-MNIST) adds --dataset, --data-dir, --no-download and --epochs.
@@ -153,7 +154,8 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
                                  "iters = ceil(epochs * N / batch size)")
     p.add_argument("--batch-size", type=positive_int, default=batch_size,
                    help="minibatch size m, for real and noise minibatches")
-    p.add_argument("--k", type=positive_int, default=k, help="D steps per G step")
+    if k is not None:                            # (k=None: a demo without Algorithm 1's k)
+        p.add_argument("--k", type=positive_int, default=k, help="D steps per G step")
     p.add_argument("--lr", type=positive_float, default=lr,
                    help=f"learning rate of G and D ({optimizer})")
     if images:
@@ -310,8 +312,9 @@ def setup(args):
     # The trainer prints its warnings as plain "WARNING ..." lines on the console;
     # the Python warning with its source line would say the same thing twice.
     warnings.simplefilter("ignore", GANWarning)
+    k = f" k={args.k}" if hasattr(args, "k") else ""
     print(f"device={args.device} seed={args.seed} iters={args.iters} "
-          f"batch_size={args.batch_size} k={args.k} lr={args.lr} out={args.out}")
+          f"batch_size={args.batch_size}{k} lr={args.lr} out={args.out}")
     return time.time()
 
 

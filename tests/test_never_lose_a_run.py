@@ -268,3 +268,12 @@ def test_an_unwritable_out_as_root_sees_it(tmp_path, monkeypatch):
     monkeypatch.setattr(plumbing.tempfile, "mkstemp", refuse)
     with pytest.raises(plumbing.OutputError, match="cannot write there .Permission denied"):
         plumbing.prepare_out(tmp_path)
+
+
+@pytest.mark.parametrize("demo", ["pix2pix", "cyclegan"])
+@pytest.mark.parametrize("flag,value", [f for f in BAD_FLAGS if f[0] != "--k"])
+def test_translation_demos_refuse_bad_flags(demo, flag, value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        load_demo(demo).main(["--out", str(tmp_path / "out"), flag, value])
+    assert e.value.code == 2 and f"argument {flag}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
