@@ -64,3 +64,14 @@ def test_pix2pix_compare_table(tmp_path):
         assert got["ink_share"] == pytest.approx(ink, abs=0.01), loss
         assert got["class_kept"] == pytest.approx(kept, abs=0.03), loss
     assert m["gan+l1"]["class_kept"] > m["l1"]["class_kept"] > m["gan"]["class_kept"]
+
+
+def test_cyclegan_default_run(tmp_path):
+    import json
+    out = run("cyclegan", tmp_path)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["class_kept_x_to_y"] == pytest.approx(0.930, abs=0.03)
+    assert m["ink_share_g_x"] == pytest.approx(0.156, abs=0.015)
+    assert m["l1_to_true_thick_x"] == pytest.approx(0.055, abs=0.015)
+    assert m["cycle_l1"] == pytest.approx(0.041, abs=0.015)
+    assert m["l1_to_true_thick_x"] < m["l1_identity_mapping"] / 2
