@@ -30,7 +30,9 @@ paper's ablations.
 Writes into --out: test_x.npy, test_x2y.npy, test_x2y2x.npy, test_y.npy,
 test_y2x.npy, test_labels_x.npy, test_labels_y.npy (1,000 held-out digits per
 domain), grid.png (x | G(x) | F(G(x)) and y | F(y) | G(F(y))), losses.png,
-history.csv and metrics.json: the class kept through X -> Y (a classifier
+history.csv, checkpoint.npz (every --sample-every iterations: the four
+networks, the three optimizers, both image pools, the generator's state;
+--resume continues bit for bit on a CPU) and metrics.json: the class kept through X -> Y (a classifier
 trained here on X's training digits), the ink share of G(x) against real Y's,
 the cycle L1, and the L1 of G(x) to the true thick x.  (The classifier learns
 from X's training digits and their thick versions, so it names digits of
@@ -39,6 +41,7 @@ either domain; the test digits are never among them.)
 import json
 import math
 import time
+from pathlib import Path
 
 import numpy
 from tqdm import tqdm
@@ -112,31 +115,70 @@ def adversarial_grad(D, mse, fake):
     return loss, d_fake
 
 
-def train(args, x_all, y_all):
-    backend.manual_seed(args.seed)
-    G, F = resnet_generator(), resnet_generator()            # G: X -> Y, F: Y -> X
-    D_X, D_Y = patch_discriminator(), patch_discriminator()
-    adam = dict(lr=args.lr, betas=(0.5, 0.999))
-    opt_G = optim.Adam(G.parameters() + F.parameters(), **adam)
-    opt_DX, opt_DY = optim.Adam(D_X.parameters(), **adam), optim.Adam(D_Y.parameters(), **adam)
-    half = args.iters // 2                                    # constant, then linear to 0
-    decay = lambda it: 1.0 if it < half else max(0.0, 1 - (it - half) / max(1, args.iters - half))  # noqa: E731
-    schedulers = [lr_scheduler.LambdaLR(o, decay) for o in (opt_G, opt_DX, opt_DY)]
+ARCH = "cyclegan(resnet_generator(16, 3) x2, patch_discriminator(16) x2)"
+#: Flags that shape training: a checkpoint made with other values is refused.
+CONFIG_KEYS = ("batch_size", "seed", "lambda_cycle", "no_cycle", "no_identity", "iters")
+
+
+class CycleGAN:
+    """The four networks, three optimizers, two pools and the schedules of one run."""
+
+    def __init__(self, args):
+        backend.manual_seed(args.seed)
+        self.G, self.F = resnet_generator(), resnet_generator()          # G: X -> Y, F: Y -> X
+        self.D_X, self.D_Y = patch_discriminator(), patch_discriminator()
+        adam = dict(lr=args.lr, betas=(0.5, 0.999))
+        self.opt_G = optim.Adam(self.G.parameters() + self.F.parameters(), **adam)
+        self.opt_DX = optim.Adam(self.D_X.parameters(), **adam)
+        self.opt_DY = optim.Adam(self.D_Y.parameters(), **adam)
+        half = args.iters // 2                                # constant, then linear to 0
+        decay = lambda i: 1.0 if i < half else max(0.0, 1 - (i - half) / max(1, args.iters - half))  # noqa: E731
+        self.schedulers = [lr_scheduler.LambdaLR(o, decay)
+                           for o in (self.opt_G, self.opt_DX, self.opt_DY)]
+        self.pool_X, self.pool_Y = ImagePool(50), ImagePool(50)
+        self.iteration, self.history = 0, History()
+
+    def models(self):
+        return {"G": self.G, "F": self.F, "D_X": self.D_X, "D_Y": self.D_Y}
+
+    def optimizers(self):
+        return {"G_F": self.opt_G, "D_X": self.opt_DX, "D_Y": self.opt_DY}
+
+    def save(self, path, config):
+        """A checkpoint of everything the next iteration depends on."""
+        pools = {name: pool.state_dict() for name, pool in (("X", self.pool_X),
+                                                             ("Y", self.pool_Y))}
+        plumbing.save_run(path, ARCH, self.iteration, self.models(), self.optimizers(),
+                          self.history, config, extra={"pools": pools})
+
+    def resume(self, path, config, seed):
+        run = plumbing.load_run(path, ARCH, config, seed, self.models(), self.optimizers())
+        self.iteration, self.history = run["iteration"], run["history"]
+        for name, pool in (("X", self.pool_X), ("Y", self.pool_Y)):
+            pool.load_state_dict(run["extra"]["pools"][name])
+        for s in self.schedulers:                             # the learning rates came back
+            s.last_epoch = self.iteration                     # with the optimizers
+
+
+def train(args, run, x_all, y_all, checkpoint=None):
+    """Iterations run.iteration + 1 .. args.iters; ``checkpoint()`` every
+    --sample-every iterations."""
+    G, F, D_X, D_Y = run.G, run.F, run.D_X, run.D_Y
     mse, l1 = losses.MSELoss(), losses.L1Loss()
-    pool_X, pool_Y = ImagePool(50), ImagePool(50)
     w_cyc = 0.0 if args.no_cycle else args.lambda_cycle
     w_idt = 0.0 if args.no_identity else 0.5 * args.lambda_cycle
     f = x_all.dtype.type
     names = ("g_gan", "cycle", "identity", "d_x", "d_y")
-    sums, history, log_every = dict.fromkeys(names, 0.0), History(), max(1, min(50, args.iters // 20))
+    sums, log_every = dict.fromkeys(names, 0.0), math.gcd(args.sample_every, 50)
 
-    bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
+    bar = tqdm(range(run.iteration + 1, args.iters + 1), disable=args.no_progress, unit="it",
+               initial=run.iteration, total=args.iters)
     for it in bar:
         x = x_all[backend.rng().randint(0, len(x_all), args.batch_size)]   # unpaired draws
         y = y_all[backend.rng().randint(0, len(y_all), args.batch_size)]
 
         # ---- G and F: adversarial, cycle and identity terms
-        opt_G.zero_grad()
+        run.opt_G.zero_grad()
         fake_y, fake_x = G(x), F(y)                       # G(x), F(y)
         g_gan_y, d_fake_y = adversarial_grad(D_Y, mse, fake_y)
         g_gan_x, d_fake_x = adversarial_grad(D_X, mse, fake_x)
@@ -155,25 +197,28 @@ def train(args, x_all, y_all):
             G.backward(f(w_idt) * l1.backward(idt_y), idt_y)
             F.backward(f(w_idt) * l1.backward(idt_x), idt_x)
             sums["identity"] = sums["identity"] + idt
-        opt_G.step()
+        run.opt_G.step()
 
         # ---- the discriminators, on real images and on the pools of fakes
-        sums["d_y"] = sums["d_y"] + d_update(D_Y, opt_DY, mse, y, pool_Y.query(fake_y))
-        sums["d_x"] = sums["d_x"] + d_update(D_X, opt_DX, mse, x, pool_X.query(fake_x))
+        sums["d_y"] = sums["d_y"] + d_update(D_Y, run.opt_DY, mse, y, run.pool_Y.query(fake_y))
+        sums["d_x"] = sums["d_x"] + d_update(D_X, run.opt_DX, mse, x, run.pool_X.query(fake_x))
         sums["g_gan"] = sums["g_gan"] + g_loss
-        for s in schedulers:
+        for s in run.schedulers:
             s.step()
+        run.iteration = it
 
         if it % log_every == 0 or it == args.iters:      # one host read per log point
             n = log_every if it % log_every == 0 else it % log_every
             row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
             if not all(math.isfinite(v) for v in row.values()):
                 raise TrainingDiverged(it, "generator", 0, float("nan"), hint="lower --lr")
-            history.append(row)
+            run.history.append(row)
             sums = dict.fromkeys(names, 0.0)
             bar.set_postfix_str("  ".join(f"{k}={row[k]:.3f}" for k in names))
+            if checkpoint is not None and (it % args.sample_every == 0 or it == args.iters):
+                checkpoint()
     bar.close()
-    return G, F, history
+    return run
 
 
 def translate(net, images, batch=100):
@@ -192,6 +237,13 @@ def main(argv=None):
                         help="held-out digits per domain")
     parser.add_argument("--data-dir", default=None, help="folder holding the MNIST IDX files")
     parser.add_argument("--no-download", action="store_true")
+    parser.sample_every_default = 250
+    parser.add_argument("--sample-every", type=plumbing.positive_int, default=None,
+                        help="a checkpoint every this many iterations (default: 250, or "
+                             "--iters if fewer)")
+    parser.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CHECKPOINT",
+                        help="continue from a checkpoint (default <out>/checkpoint.npz) up to "
+                             "--iters; on a CPU bit for bit the uninterrupted run")
     args = parser.parse_args(argv)
     t0 = plumbing.setup(args)
 
@@ -212,8 +264,16 @@ def main(argv=None):
         judge_x, judge_y, epochs=2, holdout=min(1000, len(judge_x) // 5), seed=args.seed,
         verbose=False)
 
-    G, F, history = train(args, backend.to_device(digits[train_x]),
-                          backend.to_device(thick[train_y]))
+    run = CycleGAN(args)
+    config = {k: getattr(args, k) for k in CONFIG_KEYS}
+    path = (Path(args.out) / plumbing.CHECKPOINT if args.resume in (None, "auto")
+            else Path(args.resume))
+    if args.resume:
+        run.resume(path, config, args.seed)
+        print(f"resumed from {path} at iteration {run.iteration}")
+    train(args, run, backend.to_device(digits[train_x]), backend.to_device(thick[train_y]),
+          checkpoint=lambda: run.save(Path(args.out) / plumbing.CHECKPOINT, config))
+    G, F, history = run.G, run.F, run.history
     x, y = digits[test_x], thick[test_y]
     x2y = translate(G, x)
     x2y2x = translate(F, x2y)

@@ -299,7 +299,8 @@ def setup(args):
         args.out = os.path.join("out", os.path.splitext(os.path.basename(sys.argv[0]))[0])
     try:
         select_device(args.device)
-        prepare_out(args.out, args.force, args.delete_old)
+        prepare_out(args.out, args.force, args.delete_old,
+                    resuming=bool(getattr(args, "resume", None)))
         os.makedirs(args.out, exist_ok=True)
     except (backend.BackendError, OutputError, OSError) as e:
         if args.debug:
@@ -364,6 +365,57 @@ def finish(trainer, args, t0, n=10000):
     print(f"trained {trainer.iteration} iterations in {time.time() - t0:.1f} s; "
           f"wrote samples.npy, history.csv, curves.png to {args.out}")
     return samples
+
+
+# ------------------------------------------------------------- checkpoints
+def save_run(path, arch, iteration, models, optimizers, history, config, extra=None):
+    """One checkpoint of a run with any number of named networks and optimizers
+    (``{"G": G, "F": F, "D_X": D_X, ...}``): their states, the iteration, the
+    CPU generator's state, the history (one array per column) and the config
+    (the flags that shape training), plus ``extra`` arrays; written atomically."""
+    rng = backend.get_rng_state() if backend.backend_name() == "numpy" else None
+    columns = history.columns() or list(COLUMNS)
+    table = {c: numpy.array([row.get(c, numpy.nan) for row in history],
+                            dtype=numpy.int64 if c == "iter" else numpy.float64)
+             for c in columns}
+    save_checkpoint(path, arch=arch, iteration=iteration, models=models,
+                    optimizers=optimizers, rng_state=rng,
+                    extra={"history": table, "config": config, **(extra or {})})
+
+
+def load_run(path, arch, config, seed, models, optimizers):
+    """Load a ``save_run`` checkpoint into ``models`` and ``optimizers``, after
+    checking everything (architecture, shapes, the flags in ``config``, all but
+    ADJUSTABLE_KEYS); on a problem CheckpointError, and nothing is changed.
+    Restores the generator's state (on a GPU: reseeds from seed and iteration).
+    Returns {"iteration", "history", "config", "extra"}."""
+    try:
+        info = load_checkpoint(path, arch=arch)       # read, check the arch, load nothing
+    except CheckpointError as e:
+        raise CheckpointError(f"--resume: {e}") from None
+    stored = info["extra"].get("config", {})
+    wrong = [f"--{k.replace('_', '-')} {stored[k]!r} in the checkpoint, {v!r} now"
+             for k, v in config.items()
+             if k in stored and stored[k] != v and k not in ADJUSTABLE_KEYS]
+    if wrong:
+        raise CheckpointError(
+            f"--resume: {path} was trained with other settings (nothing was "
+            "loaded):\n  " + "\n  ".join(wrong)
+            + "\nResume with the checkpoint's settings, or start a new run "
+              "with another --out.")
+    if info["iteration"] is None:
+        raise CheckpointError(f"--resume: {path} has no iteration count")
+    load_checkpoint(path, models=models, optimizers=optimizers, arch=arch)
+    iteration = int(info["iteration"])
+    columns = info["extra"].get("history", {})
+    rows = [{c: (int(v[i]) if c == "iter" else float(v[i])) for c, v in columns.items()}
+            for i in range(len(columns.get("iter", ())))]
+    if info["rng_state"] is not None and backend.backend_name() == "numpy":
+        backend.set_rng_state(info["rng_state"])
+    else:                                            # CuPy: reseed, not bit-exact
+        backend.manual_seed(seed * 1_000_003 + iteration)
+    return {"iteration": iteration, "history": History(rows), "config": stored,
+            "extra": info["extra"]}
 
 
 # ------------------------------------------------------------- image demos
@@ -564,16 +616,10 @@ class ImageRun:
     def save(self, trainer, arch):
         """Write G, D, both optimizers, the iteration, the RNG state, the history
         and the config into <out>/checkpoint.npz (atomically)."""
-        rng = backend.get_rng_state() if backend.backend_name() == "numpy" else None
-        columns = trainer.history.columns() or list(COLUMNS)
-        history = {c: numpy.array([row.get(c, numpy.nan) for row in trainer.history],
-                                  dtype=numpy.int64 if c == "iter" else numpy.float64)
-                   for c in columns}
-        save_checkpoint(self.out / CHECKPOINT, arch=arch, iteration=trainer.iteration,
-                        models={"G": trainer.G, "D": trainer.D},
-                        optimizers={"G": trainer.opt_G, "D": trainer.opt_D},
-                        rng_state=rng,
-                        extra={"history": history, "config": self.config()})
+        save_run(self.out / CHECKPOINT, arch, trainer.iteration,
+                 models={"G": trainer.G, "D": trainer.D},
+                 optimizers={"G": trainer.opt_G, "D": trainer.opt_D},
+                 history=trainer.history, config=self.config())
 
     def resume(self, trainer, arch):
         """Load the checkpoint of --resume into the trainer; returns its iteration.
@@ -581,40 +627,15 @@ class ImageRun:
         Everything is checked first (architecture, shapes, flags); on any
         problem a CheckpointError is raised and nothing is changed or written.
         """
-        path = self.checkpoint_path()
-        try:
-            info = load_checkpoint(path, arch=arch)  # read, check the arch, load nothing
-        except CheckpointError as e:
-            raise CheckpointError(f"--resume: {e}") from None
-        stored = info["extra"].get("config", {})
-        wrong = [f"--{k.replace('_', '-')} {stored[k]!r} in the checkpoint, {v!r} now"
-                 for k, v in self.config().items()
-                 if k in stored and stored[k] != v and k not in ADJUSTABLE_KEYS]
-        if wrong:
-            raise CheckpointError(
-                f"--resume: {path} was trained with other settings (nothing was "
-                "loaded):\n  " + "\n  ".join(wrong)
-                + "\nResume with the checkpoint's settings, or start a new run "
-                  "with another --out.")
-        if info["iteration"] is None:
-            raise CheckpointError(f"--resume: {path} has no iteration count")
-        load_checkpoint(path, models={"G": trainer.G, "D": trainer.D},
-                        optimizers={"G": trainer.opt_G, "D": trainer.opt_D}, arch=arch)
-        trainer.iteration = int(info["iteration"])
+        run = load_run(self.checkpoint_path(), arch, self.config(), self.args.seed,
+                       models={"G": trainer.G, "D": trainer.D},
+                       optimizers={"G": trainer.opt_G, "D": trainer.opt_D})
+        trainer.iteration, trainer.history = run["iteration"], run["history"]
+        stored = run["config"]
         if "lr" in stored and stored["lr"] != self.args.lr:        # e.g. after a divergence
             trainer.opt_G.lr = trainer.opt_D.lr = self.args.lr
             print(f"{self.name}: --lr {self.args.lr} now, {stored['lr']} in the checkpoint: "
                   "continuing with the new rate")
-        columns = info["extra"].get("history", {})
-        rows = []
-        for i in range(len(columns.get("iter", ()))):
-            row = {c: (int(v[i]) if c == "iter" else float(v[i])) for c, v in columns.items()}
-            rows.append(row)
-        trainer.history = History(rows)
-        if info["rng_state"] is not None and backend.backend_name() == "numpy":
-            backend.set_rng_state(info["rng_state"])
-        else:                                        # CuPy: reseed, not bit-exact
-            backend.manual_seed(self.args.seed * 1_000_003 + trainer.iteration)
         return trainer.iteration
 
     # -- pictures ---------------------------------------------------------------

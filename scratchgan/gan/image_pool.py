@@ -56,3 +56,22 @@ class ImagePool:
             self.images[slot[chosen]] = images[fit + chosen]
             out[fit + chosen] = old
         return out
+
+    def state_dict(self):
+        """The stored images (the filled slots) and their count, for checkpoints."""
+        xp = backend.get_xp()
+        images = self.images[:self.count] if self.images is not None else xp.zeros((0,))
+        return {"images": images, "count": self.count}
+
+    def load_state_dict(self, state):
+        images, count = state["images"], int(state["count"])
+        if count > self.size or len(images) != count:
+            raise ValueError(f"ImagePool.load_state_dict: {len(images)} images for a count of "
+                             f"{count} in a pool of {self.size}")
+        self.count = count
+        if count:
+            self.images = backend.get_xp().empty((self.size,) + tuple(images.shape[1:]),
+                                                 dtype=images.dtype)
+            self.images[:count] = backend.to_device(images)
+        else:
+            self.images = None
