@@ -230,13 +230,15 @@ def translate(net, images, batch=100):
 # ----------------------------------------------------------------- the run
 def main(argv=None):
     parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4, k=None)
-    parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0)
+    parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0,
+                        help="weight of the cycle loss (the identity loss gets half of it)")
     parser.add_argument("--no-cycle", action="store_true", help="drop the cycle loss")
     parser.add_argument("--no-identity", action="store_true", help="drop the identity loss")
     parser.add_argument("--num-test", type=plumbing.positive_int, default=1000,
                         help="held-out digits per domain")
     parser.add_argument("--data-dir", default=None, help="folder holding the MNIST IDX files")
-    parser.add_argument("--no-download", action="store_true")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download; use only files already present")
     parser.sample_every_default = 250
     parser.add_argument("--sample-every", type=plumbing.positive_int, default=None,
                         help="a checkpoint every this many iterations (default: 250, or "

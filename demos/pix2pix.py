@@ -166,8 +166,10 @@ def measures(outputs, targets, labels, classifier):
 # ----------------------------------------------------------------- the run
 def main(argv=None):
     parser = plumbing.make_parser(__doc__, iters=800, batch_size=32, lr=2e-4, k=None)
-    parser.add_argument("--task", choices=sorted(translation.TASKS), default="tophalf")
-    parser.add_argument("--loss", choices=LOSSES, default="gan+l1")
+    parser.add_argument("--task", choices=sorted(translation.TASKS), default="tophalf",
+                        help="tophalf: draw the digit from its top half; edges: from its outline")
+    parser.add_argument("--loss", choices=LOSSES, default="gan+l1",
+                        help="G's loss: l1 ('close'), gan, or gan+l1 (pix2pix)")
     parser.add_argument("--compare", action="store_true",
                         help="train all three losses from the same seed and draw the slide")
     parser.add_argument("--lambda-l1", type=plumbing.nonnegative_float, default=100.0,
@@ -175,7 +177,8 @@ def main(argv=None):
     parser.add_argument("--num-test", type=plumbing.positive_int, default=1000,
                         help="held-out test pairs")
     parser.add_argument("--data-dir", default=None, help="folder holding the MNIST IDX files")
-    parser.add_argument("--no-download", action="store_true")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download; use only files already present")
     args = parser.parse_args(argv)
     t0 = plumbing.setup(args)
 
