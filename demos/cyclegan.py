@@ -131,8 +131,10 @@ class CycleGAN:
         self.opt_G = optim.Adam(self.G.parameters() + self.F.parameters(), **adam)
         self.opt_DX = optim.Adam(self.D_X.parameters(), **adam)
         self.opt_DY = optim.Adam(self.D_Y.parameters(), **adam)
-        half = args.iters // 2                                # constant, then linear to 0
-        decay = lambda i: 1.0 if i < half else max(0.0, 1 - (i - half) / max(1, args.iters - half))  # noqa: E731
+        half, rest = args.iters // 2, max(1, args.iters - args.iters // 2)
+
+        def decay(i):                                         # constant, then linear to 0
+            return 1.0 if i < half else max(0.0, 1 - (i - half) / rest)
         self.schedulers = [lr_scheduler.LambdaLR(o, decay)
                            for o in (self.opt_G, self.opt_DX, self.opt_DY)]
         self.pool_X, self.pool_Y = ImagePool(50), ImagePool(50)

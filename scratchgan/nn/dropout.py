@@ -1,4 +1,5 @@
-"""Dropout: zero each input (Dropout) or each whole channel (Dropout2d) with probability p while training."""
+"""Dropout: zero each input (Dropout) or each whole channel (Dropout2d) with
+probability p while training."""
 from .. import backend
 from .module import Module
 
