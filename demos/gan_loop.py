@@ -17,16 +17,15 @@ pytorch-gan order covered 7 and 6 of the 10 digits (seeds 0 and 1), Algorithm
 """
 import argparse
 import os
-import warnings
 
 import numpy
 from tqdm import tqdm
 
-from plumbing import (OutputError, fraction, nonnegative_int, positive_float, positive_int,
-                      prepare_out)
+from plumbing import (OutputError, fraction, load_images, nonnegative_int, positive_float,
+                      positive_int, prepare_out)
 from scratchgan import backend, losses, nn, no_grad, optim, viz
 from scratchgan.atomic import save_npy
-from scratchgan.data import DataError, TestSplitFallback, load_dataset
+from scratchgan.data import DataError
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--iters", type=positive_int, default=20000, help="training iterations (minibatches)")
@@ -73,15 +72,10 @@ betas = (args.beta1, args.beta2)
 optimizer_G = optim.Adam(generator.parameters(), lr=args.lr, betas=betas)      # torch.optim.Adam(...)
 optimizer_D = optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
 
-with warnings.catch_warnings(record=True) as caught:               # dataloader = DataLoader(datasets.MNIST(...),
-    warnings.simplefilter("always", TestSplitFallback)            #     shuffle=True), normalised to [-1, 1]
-    try:
-        images, _ = load_dataset("mnist", "train", data_dir=args.data_dir,
-                                 download=not args.no_download, only_data_dir=args.data_dir is not None)
-    except DataError as e:
-        p.error(str(e))
-for w in caught:
-    print(f"note: {w.message}")
+try:                                                               # dataloader = DataLoader(datasets.MNIST(...),
+    images, _ = load_images("mnist", args.data_dir, args.no_download)   # shuffle=True), in [-1, 1]
+except DataError as e:
+    p.error(str(e))
 rs = numpy.random.RandomState(args.seed)
 order, at = rs.permutation(len(images)), 0                         # one shuffled pass = one epoch
 fixed_z = backend.randn(25, args.latent_dim)

@@ -135,7 +135,7 @@ def test_image_pool_fills_then_swaps_half(xp):
     first = xp.arange(6, dtype=xp.float32).reshape(6, 1)
     out = backend.to_host(pool.query(first))
     assert out[:4, 0].tolist() == [0, 1, 2, 3] and pool.count == 4      # stored, handed on
-    stored = set(backend.to_host(pool.images)[:, 0].tolist())
+    stored = set(backend.to_host(pool.state_dict()["images"])[:, 0].tolist())
     assert stored <= {0, 1, 2, 3, 4, 5} and len(stored) == 4
     new = xp.full((2000, 1), -1.0, dtype=xp.float32)
     out = backend.to_host(pool.query(new))

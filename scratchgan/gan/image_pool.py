@@ -10,11 +10,13 @@ pool of ``size`` images (CycleGAN: 50):
   else swapped: a random stored image is handed on and the new one takes its
   place.
 
-The batch is handled at once (no loop over images): the images that still fit
-are stored, then each of the rest draws its coin and its slot together.  Two
-images of one batch drawing the same slot both hand on the old image there
-(one-at-a-time code would hand the second one the first's image); the pool is
-a heuristic, and the difference is immaterial.
+The batch is handled at once, with no loop over images and no host sync (no
+``nonzero``: selections are ``where`` masks): the images that still fit are
+stored, then each of the rest draws its coin and its slot together.  Two
+images of one batch drawing the same slot both hand on the old image there,
+and the slot keeps the last swapped one (one-at-a-time code would hand the
+second one the first's image); the pool is a heuristic, and the difference is
+immaterial.
 
 ``query(images)`` returns the batch for D, a new array (the input is never
 modified); the pool stores copies on the images' device.
@@ -37,7 +39,8 @@ class ImagePool:
             return images
         xp = backend.get_array_module(images)
         if self.images is None:
-            self.images = xp.empty((self.size,) + tuple(images.shape[1:]), dtype=images.dtype)
+            # one spare row beyond the pool: the sink of the writes that do not swap
+            self.images = xp.empty((self.size + 1,) + tuple(images.shape[1:]), dtype=images.dtype)
         elif tuple(images.shape[1:]) != tuple(self.images.shape[1:]):
             raise ValueError(f"ImagePool: images of shape {tuple(images.shape[1:])}, the pool "
                              f"holds {tuple(self.images.shape[1:])}")
@@ -51,10 +54,13 @@ class ImagePool:
             swap = backend.rand(rest) < 0.5                                  # the coins
             slot = (backend.rand(rest) * self.size).astype(xp.int64)         # the slots
             slot = xp.minimum(slot, self.size - 1)
-            chosen = xp.nonzero(swap)[0]
-            old = self.images[slot[chosen]].copy()
-            self.images[slot[chosen]] = images[fit + chosen]
-            out[fit + chosen] = old
+            new = images[fit:]
+            old = self.images[slot]                                          # a copy
+            mask = swap.reshape((rest,) + (1,) * (images.ndim - 1))
+            out[fit:] = xp.where(mask, old, new)          # a swap hands on the stored image
+            # ... and stores the new one; images that keep their own are written to
+            # the spare row at index ``size``, which is never handed on
+            self.images[xp.where(swap, slot, self.size)] = new
         return out
 
     def state_dict(self):
@@ -70,7 +76,7 @@ class ImagePool:
                              f"{count} in a pool of {self.size}")
         self.count = count
         if count:
-            self.images = backend.get_xp().empty((self.size,) + tuple(images.shape[1:]),
+            self.images = backend.get_xp().empty((self.size + 1,) + tuple(images.shape[1:]),
                                                  dtype=images.dtype)
             self.images[:count] = backend.to_device(images)
         else:

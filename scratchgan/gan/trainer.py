@@ -109,7 +109,7 @@ class GANTrainer(GANSteps):
         """
         if self._count == 0:
             return None
-        row, (w_G, w_D, x_fake, x_real) = self._window_means()
+        row, (w_G, w_D, x_fake, x_real) = self._window_means(health=True)
         if self.nan_check:
             for name, network in (("d_loss", "discriminator"), ("g_loss", "generator")):
                 if not is_finite(row[name]):
@@ -164,18 +164,21 @@ class GANTrainer(GANSteps):
             hint += "; or let D output logits (d_output='logits', BCEWithLogitsLoss)"
         raise TrainingDiverged(iteration, network, restored, value, hint=hint, what=what)
 
-    def _window_means(self):
-        """The current window's means on the host as a row, and the largest
-        |weight| of G and of D: one transfer for all of them."""
+    def _window_means(self, health=False):
+        """The current window's means on the host as a row, in one transfer.
+        With ``health`` (log points) the same transfer also brings the largest
+        |weight| of G and of D and the largest |x| of the latest fake and real
+        minibatches: returns (row, [w_G, w_D, x_fake, x_real])."""
         xp = backend.get_xp()
         values = [xp.asarray(self._sums[s], dtype=xp.float64) for s in STATS]
-        values += [self._largest_weight(opt) for opt in (self.opt_G, self.opt_D)]
-        values += [xp.abs(x).max().astype(xp.float64) if x is not None else xp.zeros((), xp.float64)
-                   for x in (self._last_fake, self._last_real)]
+        if health:
+            values += [self._largest_weight(opt) for opt in (self.opt_G, self.opt_D)]
+            values += [xp.abs(x).max().astype(xp.float64) if x is not None
+                       else xp.zeros((), xp.float64) for x in (self._last_fake, self._last_real)]
         host = backend.to_host(xp.stack(values))
         row = {"iter": self.iteration}
         row.update({s: float(v) / self._count for s, v in zip(STATS, host)})
-        return row, [float(v) for v in host[len(STATS):]]
+        return (row, [float(v) for v in host[len(STATS):]]) if health else row
 
     @staticmethod
     def _largest_weight(opt):
@@ -221,7 +224,7 @@ class GANTrainer(GANSteps):
                 logging = it % log_every == 0 or it == end
                 if progress and not logging and (
                         shown is None or time.monotonic() - shown >= self.REFRESH_S):
-                    bar.set_postfix_str(postfix(self._window_means()[0]), refresh=True)
+                    bar.set_postfix_str(postfix(self._window_means()), refresh=True)
                     shown = time.monotonic()
                 if logging:
                     row = self.log()
