@@ -33,10 +33,10 @@ domain), grid.png (x | G(x) | F(G(x)) and y | F(y) | G(F(y))), losses.png,
 history.csv, checkpoint.npz (every --sample-every iterations: the four
 networks, the three optimizers, both image pools, the generator's state;
 --resume continues bit for bit on a CPU) and metrics.json: the class kept through X -> Y (a classifier
-trained here on X's training digits), the ink share of G(x) against real Y's,
+trained here on the training digits), the ink share of G(x) against real Y's,
 the cycle L1, and the L1 of G(x) to the true thick x.  (The classifier learns
-from X's training digits and their thick versions, so it names digits of
-either domain; the test digits are never among them.)
+from the training digits of both domains, each thin and thick, so it names
+digits of either domain; the test digits are never among them.)
 """
 import json
 import math
@@ -259,13 +259,15 @@ def main(argv=None):
     digits = translation.pad32(images)
     thick = translation.dilate(digits)                  # Y: the thick version of each digit
 
-    # The judge names digits, thin or thick: it learns from X's training digits
-    # and their thick versions (training data only; the test digits are unseen).
-    print("training the judge: a digit classifier on X's training digits, thin and thick")
-    judge_x = numpy.concatenate([images[train_x], translation.dilate(images[train_x])])
-    judge_y = numpy.concatenate([labels[train_x], labels[train_x]])
+    # The judge names digits, thin or thick: it learns from both domains'
+    # training digits, each thin and thick (training data only; the test
+    # digits are unseen, and the judge plays no part in training G and F).
+    print("training the judge: a digit classifier on the training digits, thin and thick")
+    train_all = numpy.concatenate([train_x, train_y])
+    judge_x = numpy.concatenate([images[train_all], translation.dilate(images[train_all])])
+    judge_y = numpy.concatenate([labels[train_all], labels[train_all]])
     classifier, accuracy, _ = score_digits.fit_classifier(
-        judge_x, judge_y, epochs=2, holdout=min(1000, len(judge_x) // 5), seed=args.seed,
+        judge_x, judge_y, epochs=3, holdout=min(1000, len(judge_x) // 5), seed=args.seed,
         verbose=False)
 
     run = CycleGAN(args)

@@ -91,6 +91,14 @@ def fraction(text):
     return value
 
 
+def unit_interval(text):
+    """argparse type: a probability, a number in [0, 1]."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
+
+
 class DemoParser(argparse.ArgumentParser):
     """An ArgumentParser that also checks the flags against each other, in
     argparse's own error format (usage, message, exit status 2)."""

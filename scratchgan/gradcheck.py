@@ -101,20 +101,22 @@ def gradcheck(module, x, *extra, h=1e-6, seed=None, return_grads=False):
     return errors
 
 
-def gradcheck_loss(loss_fn, pred, target, h=1e-6):
+def gradcheck_loss(loss_fn, pred, target, h=1e-6, **kwargs):
     """Relative error of ``loss_fn.backward()`` against finite differences.
 
-    Returns {"input": err}, the gradient w.r.t. ``pred``.
+    Returns {"input": err}, the gradient w.r.t. ``pred``.  ``kwargs`` (e.g. a
+    per-element ``weight``) are passed to every call of the loss.
     """
     xp = backend.get_array_module(pred)
     pred = pred.astype(xp.float64).copy()
     if hasattr(target, "astype"):
         target = target.astype(xp.float64)
-    loss_fn(pred, target)
+    kwargs = {k: v.astype(xp.float64) if hasattr(v, "astype") else v for k, v in kwargs.items()}
+    loss_fn(pred, target, **kwargs)
     analytic = loss_fn.backward(pred)
 
     def loss():
         with no_grad():
-            return float(loss_fn(pred, target))
+            return float(loss_fn(pred, target, **kwargs))
     numeric = numeric_grad(loss, pred, h)
     return {"input": rel_error(analytic, numeric)}

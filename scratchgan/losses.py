@@ -8,6 +8,13 @@ have exactly ``pred``'s shape (nothing is silently broadcast), or be a plain
 number, which means "this value everywhere" (handy for GAN labels: 1.0 for
 real, 0.0 for fake, 0.9 for one-sided label smoothing).
 
+``BCELoss`` and ``MSELoss`` also take a per-element ``weight`` of pred's shape
+(as PyTorch's functional ``binary_cross_entropy(p, t, weight=w)``): each
+element's loss is multiplied by its weight before the reduction, and so is
+its gradient.  A 0/1 weight is a mask: ``mse(g, x, weight=m)`` is
+``mean(m * (g - x)^2)``, averaged over *all* elements (divide by ``mean(m)``
+for the mean over the masked ones, as GAIN does).
+
 A loss follows the layers' contract (``nn/module.py``): it may be called
 several times before any backward; each call files its cache under ``pred``,
 and ``backward(pred)`` uses the cache of the call that was given that very
@@ -37,8 +44,8 @@ class _Loss:
         self.reduction = reduction
         self._caches = ForwardCaches()
 
-    def __call__(self, pred, target):
-        return self.forward(pred, target)
+    def __call__(self, pred, target, **kwargs):
+        return self.forward(pred, target, **kwargs)
 
     def __repr__(self):
         return f"{type(self).__name__}(reduction={self.reduction!r})"
@@ -76,6 +83,16 @@ class _Loss:
             target = target.astype(pred.dtype, copy=False)
         return xp, target
 
+    def _weight(self, pred, weight):
+        """The per-element weight as pred's dtype, or None; its shape must be pred's."""
+        if weight is None:
+            return None
+        if not hasattr(weight, "shape") or tuple(weight.shape) != tuple(pred.shape):
+            raise ShapeError(f"{type(self).__name__}: weight must be an array of pred's shape "
+                             f"{tuple(pred.shape)}, got "
+                             f"{tuple(weight.shape) if hasattr(weight, 'shape') else weight!r}")
+        return weight.astype(pred.dtype, copy=False)
+
     def _reduce(self, elementwise):
         if self.reduction == "none":
             return elementwise
@@ -106,8 +123,8 @@ class _Loss:
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities p in [0, 1] (after a Sigmoid).
 
-    L  = -mean( t log p + (1 - t) log(1 - p) )
-    dp = (p - t) / (p (1 - p)) / N
+    L  = -mean( w (t log p + (1 - t) log(1 - p)) )       (w = 1 without ``weight``)
+    dp = w (p - t) / (p (1 - p)) / N
 
     As PyTorch: each log is clamped at -100 so p = 0 or 1 gives a finite
     loss, and the denominator p (1 - p) is clamped at 1e-12.  A p outside
@@ -117,8 +134,9 @@ class BCELoss(_Loss):
     NaN passes through everywhere, for the trainer's divergence check.
     """
 
-    def forward(self, p, t):
+    def forward(self, p, t, weight=None):
         xp, t = self._prepare(p, t)
+        w = self._weight(p, weight)
         if xp is numpy and ((p < 0) | (p > 1)).any():
             raise ValueError(
                 f"{self!r}: pred must be probabilities in [0, 1], got values from "
@@ -127,13 +145,17 @@ class BCELoss(_Loss):
         with numpy.errstate(divide="ignore", invalid="ignore"):   # log(0) = -inf, clamped
             log_p = xp.maximum(xp.log(p), -100)
             log_1mp = xp.maximum(xp.log1p(-p), -100)
-        return self._remember(p, (t,), self._reduce(-(t * log_p + (1 - t) * log_1mp)))
+        elementwise = -(t * log_p + (1 - t) * log_1mp)
+        if w is not None:
+            elementwise = elementwise * w
+        return self._remember(p, (t, w), self._reduce(elementwise))
 
     def backward(self, pred=None, grad_out=None):
-        p, (t,) = self._recall(pred)
+        p, (t, w) = self._recall(pred)
         xp = backend.get_array_module(p)
         scale = self._upstream(grad_out, p.shape, p.dtype)
-        return (p - t) / xp.maximum(p * (1 - p), p.dtype.type(1e-12)) * scale
+        dp = (p - t) / xp.maximum(p * (1 - p), p.dtype.type(1e-12)) * scale
+        return dp if w is None else dp * w
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -157,12 +179,14 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """L = mean( (p - t)^2 );  dp = 2 (p - t) / N."""
+    """L = mean( w (p - t)^2 );  dp = 2 w (p - t) / N   (w = 1 without ``weight``)."""
 
-    def forward(self, p, t):
+    def forward(self, p, t, weight=None):
         _, t = self._prepare(p, t)
-        d = p - t
-        return self._remember(p, (d,), self._reduce(d * d))
+        w = self._weight(p, weight)
+        d = p - t if w is None else (p - t) * w      # w (p - t): the gradient's factor
+        elementwise = d * d if w is None else d * (p - t)
+        return self._remember(p, (d,), self._reduce(elementwise))
 
     def backward(self, pred=None, grad_out=None):
         _, (d,) = self._recall(pred)

@@ -51,9 +51,13 @@ _figure = figure
 
 
 def _save(fig, path, dpi=100):
+    """fig.savefig(path), atomically."""
     with atomic_path(path) as tmp:           # a killed run never leaves half a PNG
         fig.savefig(tmp, dpi=dpi)
     return path
+
+
+save_figure = _save
 
 
 def figure_to_array(fig, dpi=100):
