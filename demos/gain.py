@@ -181,9 +181,9 @@ def draw(table, M, filled, metrics, columns, path, title):
             ax.hist(numpy.clip(v, lo, hi), bins=bins, label=label, **style)
         ax.set_yscale("log")
         ax.set_title(f"column {columns[j]!r}: {rows.sum()} hidden cells")
-        ax.set_xlabel("value (original units)")
+        ax.set_xlabel("value (original units; the last bin: all above the 99th percentile)",
+                      fontsize=8)
         ax.legend(fontsize=8)
-    fig.tight_layout()
     viz.save_figure(fig, path)
 
 
