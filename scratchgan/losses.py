@@ -33,6 +33,7 @@ import numpy
 
 from . import backend
 from .nn.activation import sigmoid
+from .nn.softmax import log_softmax
 from .nn.module import ForwardCaches, ShapeError
 
 
@@ -205,3 +206,74 @@ class L1Loss(_Loss):
         _, (d,) = self._recall(pred)
         xp = backend.get_array_module(d)
         return xp.sign(d) * self._upstream(grad_out, d.shape, d.dtype)
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of integer class targets under logits, as ``torch.nn.CrossEntropyLoss``.
+
+    Shapes:  x (N, C) raw scores (logits),  t (N,) integers in [0, C),
+             weight (C,) optional: a weight per class
+
+        l_i = -w[t_i] log softmax(x_i)[t_i]
+        L   = sum_i l_i / sum_i w[t_i]      ('mean': the weighted mean, PyTorch's rule)
+        dx_i = w[t_i] (softmax(x_i) - onehot(t_i)) / sum_i w[t_i]
+
+    The log-softmax is taken after subtracting each row's max (``nn/softmax.py``),
+    so logits of +-1e4 give a finite loss and gradient.  Without ``weight``
+    every w is 1 and 'mean' is the plain mean over the N samples.
+    """
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        if weight is not None and (not hasattr(weight, "ndim") or weight.ndim != 1):
+            raise ShapeError(f"CrossEntropyLoss: weight must be a 1-D array with one weight "
+                             f"per class, got {getattr(weight, 'shape', weight)!r}")
+        self.weight = weight
+
+    def forward(self, x, t):
+        if not hasattr(x, "dtype") or x.dtype.kind != "f" or x.ndim != 2:
+            raise ShapeError(f"{self!r}: expected logits of shape (N, C) in floating point, got "
+                             f"{getattr(x, 'dtype', type(x).__name__)} "
+                             f"{tuple(getattr(x, 'shape', ()))}")
+        N, C = x.shape
+        if not hasattr(t, "dtype") or t.dtype.kind not in "iu" or tuple(t.shape) != (N,):
+            raise ShapeError(f"{self!r}: expected integer class targets of shape ({N},), got "
+                             f"{getattr(t, 'dtype', type(t).__name__)} "
+                             f"{tuple(getattr(t, 'shape', ()))}")
+        if self.weight is not None and tuple(self.weight.shape) != (C,):
+            raise ShapeError(f"{self!r}: weight has {self.weight.shape[0]} entries but the "
+                             f"logits have {C} classes")
+        xp = backend.get_array_module(x)
+        if xp is numpy and N and (t.min() < 0 or t.max() >= C):
+            raise ValueError(f"{self!r}: targets must lie in [0, {C}), got values from "
+                             f"{int(t.min())} to {int(t.max())}")
+        logp = log_softmax(x, axis=1)
+        rows = xp.arange(N)
+        w = (xp.ones(N, dtype=x.dtype) if self.weight is None
+             else self.weight.astype(x.dtype, copy=False)[t])
+        losses_i = -w * logp[rows, t]
+        if self.reduction == "none":
+            value = losses_i
+        elif self.reduction == "sum":
+            value = losses_i.sum()
+        else:
+            value = losses_i.sum() / w.sum()
+        return self._remember(x, (t, w, logp), value)
+
+    def backward(self, pred=None, grad_out=None):
+        x, (t, w, logp) = self._recall(pred)
+        xp = backend.get_array_module(x)
+        N = x.shape[0]
+        if self.reduction == "none":
+            scale = self._upstream(grad_out, (N,), x.dtype) * w
+        elif self.reduction == "sum":
+            scale = self._upstream(grad_out, (), x.dtype) * w
+        else:
+            scale = self._upstream(grad_out, (), x.dtype) * w / w.sum()
+        dx = xp.exp(logp)                                 # softmax(x)
+        dx[xp.arange(N), t] -= 1                          # - onehot(t)
+        return dx * scale[:, None]
+
+    def __repr__(self):
+        return (f"CrossEntropyLoss(weight={'None' if self.weight is None else 'per class'}, "
+                f"reduction={self.reduction!r})")

@@ -216,3 +216,34 @@ def test_image_layers_match_pytorch(name, make_ours, make_theirs, backend_name):
     close(dx, t.grad)
     for (n, p), tp in zip(ours.named_parameters(), theirs.parameters()):
         close(p.grad, tp.grad)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_matches_pytorch(weighted, reduction):
+    r = np.random.RandomState(0)
+    x = (r.standard_normal((9, 5)) * 3).astype(np.float32)
+    t = r.randint(0, 5, 9)
+    w = r.uniform(0.2, 2, 5).astype(np.float32) if weighted else None
+    crit = losses.CrossEntropyLoss(weight=w, reduction=reduction)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    tl = torch.nn.functional.cross_entropy(
+        tx, torch.from_numpy(t), weight=None if w is None else torch.from_numpy(w),
+        reduction=reduction)
+    tl.backward()
+    assert float(crit(x, t)) == pytest.approx(tl.item(), rel=RTOL)
+    np.testing.assert_allclose(crit.backward(), tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax"])
+def test_softmax_layers_match_pytorch(name):
+    r = np.random.RandomState(1)
+    x = (r.standard_normal((4, 6, 3)) * 3).astype(np.float32)
+    dy = r.standard_normal(x.shape).astype(np.float32)
+    ours, theirs = getattr(nn, name)(dim=1), getattr(torch.nn, name)(dim=1)
+    y = ours(x)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    ty = theirs(tx)
+    ty.backward(torch.from_numpy(dy))
+    close(y, ty)
+    np.testing.assert_allclose(ours.backward(dy, y), tx.grad.numpy(), rtol=RTOL, atol=ATOL)

@@ -11,6 +11,9 @@ from .pool import AvgPool2d, MaxPool2d
 from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
+from .softmax import LogSoftmax, Softmax, log_softmax, softmax
+from .multiply import Multiply
+from .two_heads import TwoHeads
 from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, concat
 from . import init
 
@@ -19,5 +22,6 @@ __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ReflectionPad2d",
            "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",
            "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Dropout2d",
-           "Embedding",
+           "Embedding", "Softmax", "LogSoftmax", "softmax", "log_softmax", "Multiply",
+           "TwoHeads",
            "Flatten", "Reshape", "ConcatCondition", "Residual", "SkipConcat", "concat", "init"]
