@@ -247,3 +247,35 @@ def test_softmax_layers_match_pytorch(name):
     ty.backward(torch.from_numpy(dy))
     close(y, ty)
     np.testing.assert_allclose(ours.backward(dy, y), tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_two_headed_discriminator_matches_pytorch():
+    """ACGAN's D pattern: a trunk, a sigmoid head and a class head; the loss
+    0.5 * (BCE + CE); every gradient as PyTorch's autograd gives it."""
+    r = np.random.RandomState(3)
+    tn = torch.nn
+    t_trunk = tn.Sequential(tn.Linear(6, 8), tn.LeakyReLU(0.2), tn.Linear(8, 8), tn.Tanh())
+    t_adv, t_cls = tn.Sequential(tn.Linear(8, 1), tn.Sigmoid()), tn.Linear(8, 4)
+    ours = nn.TwoHeads(nn.Sequential(nn.Linear(6, 8), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.Tanh()),
+                       nn.Sequential(nn.Linear(8, 1), nn.Sigmoid()), nn.Linear(8, 4))
+    for mine, theirs in ((ours.trunk, t_trunk), (ours.head_a, t_adv), (ours.head_b, t_cls)):
+        mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = r.standard_normal((5, 6)).astype(np.float32)
+    t = r.randint(0, 4, 5)
+    bce, ce = losses.BCELoss(), losses.CrossEntropyLoss()
+    out = ours(x)
+    loss = 0.5 * (float(bce(out[0], 1.0)) + float(ce(out[1], t)))
+    dx = ours.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    h = t_trunk(tx)
+    tl = 0.5 * (torch.nn.functional.binary_cross_entropy(t_adv(h), torch.ones(5, 1))
+                + torch.nn.functional.cross_entropy(t_cls(h), torch.from_numpy(t)))
+    tl.backward()
+    assert loss == pytest.approx(tl.item(), rel=RTOL)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+    theirs = dict(t_trunk.named_parameters(prefix="trunk"))
+    theirs.update(t_adv.named_parameters(prefix="head_a"))
+    theirs.update(t_cls.named_parameters(prefix="head_b"))
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, theirs[name].grad.numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=name)
