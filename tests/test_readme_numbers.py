@@ -41,8 +41,13 @@ def test_normal_1d(tmp_path):
     assert ks == pytest.approx(0.029, abs=0.004)
     assert mean == pytest.approx(4.00, abs=0.02)
     assert std == pytest.approx(1.14, abs=0.03)
+    assert "JSD = 0.0014, so\nC(G) = −1.3836" in README
+    jsd, c, v = number(r"JSD\(p_data \|\| p_g\) = ([\d.]+), C\(G\) = (-[\d.]+), "
+                       r"V\(G, D\) = (-[\d.]+)", text)
+    assert jsd == pytest.approx(0.0014, abs=0.001)
+    assert c == pytest.approx(-1.3836, abs=0.002) and v <= c + 1e-9
     for name in ("samples.npy", "history.csv", "curves.png", "final.png", "snapshots.png",
-                 "training.gif"):
+                 "training.gif", "theory.png", "theory.json"):
         assert (tmp_path / name).stat().st_size > 0, name
 
 
