@@ -9,8 +9,10 @@ from scratchgan import backend, nn, optim, strict_device
 from scratchgan.data.toy import normal_1d
 from scratchgan.gan import (COLUMNS, ConvergenceFailureWarning, DiscriminatorTargets,
                             GANTrainer, History, MinimaxLoss, ModeCollapseWarning,
-                            NonSaturatingLoss, Pack, TrainingDiverged, format_line,
-                            normal_noise, shift_onehot, uniform_noise)
+                            NonSaturatingLoss, OscillationWarning, Pack, TrainingDiverged,
+                            format_line, normal_noise, oscillation_period, shift_onehot,
+                            uniform_noise)
+from scratchgan.gan.diagnostics import FailureMonitor
 from scratchgan.gan.remedies import MinibatchStdDev
 from scratchgan.metrics import ks_distance, normal_cdf
 
@@ -413,3 +415,47 @@ def test_joint_d_batch_only_when_d_judges_samples_alone():
     assert not judges_samples_alone(models.dcgan28()[1])          # BatchNorm2d in D
     assert not judges_samples_alone(nn.Sequential(MinibatchStdDev(), nn.Linear(2, 1)))
     assert make().joint_d_batch and not make(joint_d_batch=False).joint_d_batch
+
+
+# ------------------------------------------- the D-accuracy band and oscillations
+def _rows(g_losses, acc=0.8):
+    return [dict(iter=100 * (i + 1), d_loss=1.0, g_loss=g, D_x=0.6, D_G_z=0.4, real_acc=acc,
+                 fake_acc=acc, diversity=1.0) for i, g in enumerate(g_losses)]
+
+
+@pytest.mark.parametrize("period", [4, 6, 9])
+def test_oscillation_period_finds_a_periodic_swing(period):
+    t = numpy.arange(24)
+    noise = numpy.random.RandomState(period).normal(0, 0.02, 24)
+    g = 1.0 + 0.3 * numpy.sin(2 * numpy.pi * t / period) + 0.01 * t + noise
+    assert oscillation_period(g) in (period - 1, period, period + 1)
+
+
+@pytest.mark.parametrize("series", [
+    numpy.full(24, 0.7),                                          # flat
+    0.7 + numpy.random.RandomState(0).normal(0, 0.05, 24),        # noise
+    numpy.linspace(0.5, 3.0, 24),                                 # a climb (convergence failure)
+    0.7 + 0.002 * numpy.sin(numpy.arange(24)),                    # a swing too small to matter
+])
+def test_oscillation_period_ignores_noise_drift_and_tiny_swings(series):
+    assert oscillation_period(series) is None
+
+
+def test_monitor_warns_once_about_oscillation_and_prints_the_band():
+    m = FailureMonitor()
+    g = 1.0 + 0.4 * numpy.sin(2 * numpy.pi * numpy.arange(40) / 6)
+    with pytest.warns(OscillationWarning, match="period of about"):
+        issued = [msg for row in _rows(g) for msg in m.update(row)]
+    assert len(issued) == 1 and "oscillate" in issued[0]
+    assert m.band_text() == "  D_acc 0.80-0.80 (~0.8 in practice, 0.5 at the optimum)"
+    m2 = FailureMonitor()
+    for row, acc in zip(_rows([0.7] * 5), [0.5, 0.9, 0.7, 0.6, 0.8]):
+        row["real_acc"] = row["fake_acc"] = acc
+        m2.update(row)
+    assert m2.accuracy_band() == (0.5, 0.9)
+
+
+def test_console_line_carries_the_accuracy_band(capsys):
+    make().train(40, log_every=10, print_every=20, progress=False)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("iter ")]
+    assert lines and all("D_acc " in l and "(~0.8 in practice" in l for l in lines)

@@ -15,8 +15,8 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 """
 from .conditioning import shift_onehot
 from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GANWarning,
-                          History, ModeCollapseWarning, TrainingDiverged, format_line,
-                          grad_norm)
+                          History, ModeCollapseWarning, OscillationWarning, TrainingDiverged,
+                          format_line, grad_norm, oscillation_period)
 from .hacks import DiscriminatorTargets, InstanceNoise
 from .image_pool import ImagePool
 from .joint_batch import judges_samples_alone
@@ -32,4 +32,5 @@ __all__ = ["GANSteps", "GANTrainer", "grad_norm", "judges_samples_alone", "shift
            "Pack", "MinibatchStdDev", "FeatureMatching",
            "normal_noise", "uniform_noise", "noise_prior",
            "History", "COLUMNS", "format_line", "FailureMonitor", "TrainingDiverged",
-           "GANWarning", "ConvergenceFailureWarning", "ModeCollapseWarning"]
+           "GANWarning", "ConvergenceFailureWarning", "ModeCollapseWarning",
+           "OscillationWarning", "oscillation_period"]

@@ -26,12 +26,24 @@ log 2 ~ 0.693): halve our d_loss to compare it with the lecture's console.
 (With ``mismatched_labels`` a third term, real images with wrong labels,
 is added to the sum.)
 
-Two failures are common enough to warn about:
+Three failures are common enough to warn about:
 
 * convergence failure: D wins outright.  Its accuracy sits near 100% while G's
   loss keeps climbing, because D(G(z)) -> 0 and G gets no useful signal.
 * mode collapse: G maps many z to (nearly) the same output.  A cheap symptom is
   a fake minibatch whose spread is far below a real minibatch's.
+* oscillation: the players orbit the equilibrium instead of approaching it,
+  and the losses swing up and down with a period.  Detected from the
+  autocorrelation of G's loss over the last ``osc_window`` log points (see
+  ``oscillation_period``).
+
+And one rule of thumb from the lectures is printed with the console line:
+D's accuracy, (real_acc + fake_acc) / 2, "should hover around 80%": far
+below, D has stopped learning (or G fools it completely); near 100%, D is
+winning and G's gradient vanishes.  (At the game's optimum, p_g = p_data,
+D = 1/2 everywhere and its accuracy is 50%: the toy demos get there; image
+GANs in practice do not.)  The line shows its range over the last log
+points, ``D_acc 0.72-0.85 (~0.8 in practice, 0.5 at the optimum)``.
 """
 import csv
 import math
@@ -55,6 +67,47 @@ class ConvergenceFailureWarning(GANWarning):
 
 class ModeCollapseWarning(GANWarning):
     """Generated samples are far less diverse than real ones."""
+
+
+class OscillationWarning(GANWarning):
+    """The losses swing periodically: G and D orbit instead of converging."""
+
+
+#: The lectures' rule of thumb: D's accuracy should hover around 80%.
+D_ACC_AIM = 0.8
+
+
+def oscillation_period(series, min_autocorr=0.5, min_swing=0.1):
+    """The period (in log points) of a periodic swing in ``series``, or None.
+
+    Remove the straight-line trend, take the autocorrelation
+    r(L) = sum_t u_t u_{t+L} / sum_t u_t^2 of what is left, and look for its
+    first peak after it has gone negative: a swing returns to where it was
+    after one period, and passes through the other side half-way.  A period
+    is reported when that peak is at least ``min_autocorr`` and the swing
+    (peak to peak of the detrended series) is at least ``min_swing`` times
+    the series' mean absolute level, so noise and slow drifts do not count.
+    """
+    u = [float(v) for v in series]
+    n = len(u)
+    if n < 8 or not all(math.isfinite(v) for v in u):
+        return None
+    t_mean, u_mean = (n - 1) / 2, sum(u) / n
+    slope = (sum((t - t_mean) * (v - u_mean) for t, v in enumerate(u))
+             / sum((t - t_mean) ** 2 for t in range(n)))
+    u = [v - u_mean - slope * (t - t_mean) for t, v in enumerate(u)]
+    energy = sum(v * v for v in u)
+    level = sum(abs(v) for v in series) / n
+    if energy == 0 or max(u) - min(u) < min_swing * max(level, 1e-12):
+        return None
+    r = [sum(u[t] * u[t + lag] for t in range(n - lag)) / energy for lag in range(n // 2 + 1)]
+    went_negative = False
+    for lag in range(1, len(r) - 1):
+        went_negative = went_negative or r[lag] < 0
+        if went_negative and r[lag] >= min_autocorr and r[lag] >= r[lag - 1] \
+                and r[lag] >= r[lag + 1]:
+            return lag
+    return None
 
 
 class TrainingDiverged(RuntimeError):
@@ -180,13 +233,31 @@ class FailureMonitor:
     has become false; ``messages`` keeps every warning's text.
     """
 
-    def __init__(self, window=5, acc_threshold=0.98, collapse_ratio=0.1, patience=3):
+    def __init__(self, window=5, acc_threshold=0.98, collapse_ratio=0.1, patience=3,
+                 osc_window=24):
         self.window, self.acc_threshold = int(window), float(acc_threshold)
         self.collapse_ratio, self.patience = float(collapse_ratio), int(patience)
+        self.osc_window = int(osc_window)
         self._rows = []
-        self._failing = self._collapsed = False
+        self._g_losses = []
+        self._failing = self._collapsed = self._oscillating = False
         self._low = 0
         self.messages = []
+
+    def accuracy_band(self):
+        """(lowest, highest) of D's accuracy (real_acc + fake_acc) / 2 over the
+        last ``window`` log points, or None before the first."""
+        accs = [(r["real_acc"] + r["fake_acc"]) / 2 for r in self._rows
+                if "real_acc" in r and "fake_acc" in r]
+        return (min(accs), max(accs)) if accs else None
+
+    def band_text(self):
+        """``  D_acc 0.72-0.85 (~0.8 in practice, 0.5 at the optimum)``, for the console line."""
+        band = self.accuracy_band()
+        if band is None:
+            return ""
+        return (f"  D_acc {band[0]:.2f}-{band[1]:.2f} (~{D_ACC_AIM:.1f} in practice, "
+                f"0.5 at the optimum)")
 
     def update(self, row):
         """Check a new row; returns the list of warning messages issued now."""
@@ -217,6 +288,17 @@ class FailureMonitor:
                            f"log points. Try PacGAN packing, a minibatch-stddev feature, "
                            f"or feature matching."))
         self._collapsed = collapsed
+
+        self._g_losses = (self._g_losses + [row.get("g_loss", float("nan"))])[-self.osc_window:]
+        period = (oscillation_period(self._g_losses)
+                  if len(self._g_losses) == self.osc_window else None)
+        if period is not None and not self._oscillating:
+            issued.append((OscillationWarning,
+                           f"iter {row['iter']}: the losses oscillate: G's loss swings with a "
+                           f"period of about {period} log points. G and D are orbiting the "
+                           f"equilibrium instead of approaching it; try lower learning rates "
+                           f"(or a decaying schedule), a smaller Adam beta1, or more D steps."))
+        self._oscillating = period is not None
 
         for category, message in issued:
             warnings.warn(message, category, stacklevel=4)

@@ -231,7 +231,8 @@ class GANTrainer(GANSteps):
                     bar.set_postfix_str(postfix(row), refresh=False)
                     shown = time.monotonic()
                     if next_print is not None and (it >= next_print or it == end):
-                        self._console(format_line(row))
+                        band = self.monitor.band_text() if self.monitor is not None else ""
+                        self._console(format_line(row) + band)
                         next_print = (it // print_every + 1) * print_every
                     if callback is not None:
                         callback(self, row)
