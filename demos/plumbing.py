@@ -335,6 +335,12 @@ def _one_line_errors(kind, error, traceback):
         sys.__excepthook__(kind, error, traceback)
 
 
+def progress(iterable, desc, disabled=False):
+    """A progress bar over ``iterable`` (``--no-progress``: none)."""
+    from tqdm import tqdm
+    return tqdm(iterable, desc=desc, disable=disabled, unit="it")
+
+
 def mlp(sizes, act=nn.ReLU, out=None):
     """Linear layers of the given sizes with ``act()`` between them and an
     optional output activation, e.g. mlp([8, 32, 32, 1], out=nn.Sigmoid)."""
