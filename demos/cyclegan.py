@@ -117,7 +117,8 @@ def adversarial_grad(D, mse, fake):
 
 ARCH = "cyclegan(resnet_generator(16, 3) x2, patch_discriminator(16) x2)"
 #: Flags that shape training: a checkpoint made with other values is refused.
-CONFIG_KEYS = ("batch_size", "seed", "lambda_cycle", "no_cycle", "no_identity", "iters")
+CONFIG_KEYS = ("batch_size", "seed", "lambda_cycle", "identity_weight", "no_cycle", "no_identity",
+               "iters")
 
 
 class CycleGAN:
@@ -168,7 +169,7 @@ def train(args, run, x_all, y_all, checkpoint=None):
     G, F, D_X, D_Y = run.G, run.F, run.D_X, run.D_Y
     mse, l1 = losses.MSELoss(), losses.L1Loss()
     w_cyc = 0.0 if args.no_cycle else args.lambda_cycle
-    w_idt = 0.0 if args.no_identity else 0.5 * args.lambda_cycle
+    w_idt = 0.0 if args.no_identity else args.identity_weight * args.lambda_cycle
     f = x_all.dtype.type
     names = ("g_gan", "cycle", "identity", "d_x", "d_y")
     sums, log_every = dict.fromkeys(names, 0.0), math.gcd(args.sample_every, 50)
@@ -233,8 +234,11 @@ def translate(net, images, batch=100):
 def main(argv=None):
     parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4, k=None)
     parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0,
-                        help="weight of the cycle loss (the identity loss gets half of it)")
+                        help="weight of the cycle loss")
     parser.add_argument("--no-cycle", action="store_true", help="drop the cycle loss")
+    parser.add_argument("--identity-weight", type=plumbing.nonnegative_float, default=0.5,
+                        help="the identity loss's weight as a share of --lambda-cycle (0.5 as "
+                             "the paper's code: 5 for a cycle weight of 10)")
     parser.add_argument("--no-identity", action="store_true", help="drop the identity loss")
     parser.add_argument("--num-test", type=plumbing.positive_int, default=1000,
                         help="held-out digits per domain")
@@ -297,6 +301,7 @@ def main(argv=None):
         return float((p == labels_).mean())
     metrics = {
         "iters": args.iters, "cycle": not args.no_cycle, "identity": not args.no_identity,
+        "identity_weight": 0.0 if args.no_identity else args.identity_weight,
         "classifier_accuracy": accuracy,
         "class_kept_x_to_y": kept(x2y, labels[test_x]),
         "class_of_real_thick_digits": kept(thick[test_x], labels[test_x]),
