@@ -42,6 +42,7 @@ import numpy
 import plumbing
 import score_digits
 from scratchgan import backend, losses, models, nn, no_grad, optim, viz
+from scratchgan.autoencoder import AutoEncoder
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import ArraySampler
 from scratchgan.distributions import MultivariateNormal
@@ -94,19 +95,16 @@ def main(argv=None):
         return x, (x + 1) / 2                   # the image, and its [0, 1] target for BCE
 
     # ---- the auto-encoder: minimise the pixel loss of Dec(E(x)) against x
+    #      (scratchgan.autoencoder.AutoEncoder.train_step: z = E(x), x' = Dec(z),
+    #      per-image BCE(x', x), backward through Dec then E; BAGAN uses the same class)
     enc_ae = nn.Sequential(encoder_trunk(), nn.Linear(256, d))
     dec_ae = decoder(d)
-    opt = optim.Adam(enc_ae.parameters() + dec_ae.parameters(), lr=args.lr)
+    ae = AutoEncoder(enc_ae, dec_ae)
+    opt = optim.Adam(ae.parameters(), lr=args.lr)
     start = time.time()
     for it in plumbing.progress(range(args.iters), "auto-encoder", args.no_progress):
-        x, target = batch()
-        opt.zero_grad()
-        z = enc_ae(x)
-        x_rec = dec_ae(z)
-        loss = bce(x_rec, target) * PIXELS                  # per image: summed over pixels
-        dz = dec_ae.backward(bce.backward(x_rec) * PIXELS, x_rec)
-        enc_ae.backward(dz, z)
-        opt.step()
+        x, _ = batch()
+        loss = ae.train_step(x, opt)
     ae_seconds = time.time() - start
     print(f"auto-encoder: {args.iters} iterations in {ae_seconds:.0f} s, pixel loss "
           f"{float(loss):.1f} per image")
@@ -149,10 +147,10 @@ def main(argv=None):
     draw = numpy.random.RandomState(args.seed + 1)
     x_test = backend.to_device(images[test])
     with no_grad():
-        codes = backend.to_host(enc_ae(x_all[:5000]))
+        codes = backend.to_host(ae.encode(x_all[:5000]))
         fitted = MultivariateNormal.fit(codes)              # where the AE's codes lie
         samples = {
-            "autoencoder": 2 * backend.to_host(dec_ae(backend.to_device(fitted.sample(n, draw)))) - 1,
+            "autoencoder": backend.to_host(ae.decode(backend.to_device(fitted.sample(n, draw)))),
             "vae": 2 * backend.to_host(dec_vae(backend.to_device(
                 draw.standard_normal((n, d)).astype(numpy.float32)))) - 1,
             "dcgan": trainer.generate(n)}

@@ -63,3 +63,24 @@ def test_autoencoder_demo_smoke(tmp_path, data_dir):
         assert x.shape == (20, 1, 28, 28) and np.abs(x).max() <= 1
         assert 0 <= m[model]["blur"] <= 1
     assert json.loads((tmp_path / "metrics.json").read_text())["iters"]["dcgan"] == 3
+
+
+def test_autoencoder_step_matches_finite_differences():
+    """AutoEncoder.train_step's gradients are those of the per-image pixel loss."""
+    from scratchgan import nn, optim
+    from scratchgan.autoencoder import AutoEncoder
+    backend.manual_seed(0)
+    enc = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Tanh()).to(dtype=np.float64)
+    dec = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Reshape(1, 2, 2)).to(dtype=np.float64)
+    ae = AutoEncoder(enc, dec)
+    x = np.random.RandomState(1).uniform(-1, 1, (5, 1, 2, 2))
+    opt = optim.SGD(ae.parameters(), lr=0.0)          # lr 0: keep the weights, read the grads
+    loss = float(ae.train_step(x, opt))
+    for p in ae.parameters():
+        def f():
+            with nn.no_grad():
+                out = dec(enc(x))
+            t = (x + 1) / 2
+            return float(-(t * np.log(out) + (1 - t) * np.log(1 - out)).sum() / 5)
+        assert rel_error(p.grad, numeric_grad(f, p.data)) < 1e-6
+    assert loss == pytest.approx(f())
