@@ -3,6 +3,7 @@
     z  = encoder(x)                       (N, d)
     x' = decoder(z)                       (N, C, H, W), a sigmoid output in [0, 1]
     L  = (1/N) sum_n sum_pixels BCE(x'_n, (x_n + 1) / 2)      the pixel ("close") loss
+         (or the squared error (x'_n - x_n)^2 for a Tanh decoder, ``loss="mse"``)
 
 Backward: dx' = dBCE, dz = decoder.backward(dx'), encoder.backward(dz).
 
@@ -18,11 +19,19 @@ from .nn import no_grad
 
 
 class AutoEncoder:
-    """``encoder``: images -> codes (N, d); ``decoder``: codes -> images in [0, 1] (a Sigmoid last)."""
+    """``encoder``: images -> codes (N, d); ``decoder``: codes -> images.
 
-    def __init__(self, encoder, decoder):
-        self.encoder, self.decoder = encoder, decoder
-        self.bce = losses.BCELoss()
+    ``loss="bce"`` (default): the decoder ends in a Sigmoid (images in [0, 1]),
+    the pixel loss is the binary cross-entropy against (x + 1) / 2.
+    ``loss="mse"``: the decoder ends in a Tanh (images in [-1, 1], a GAN
+    generator's range), the pixel loss is the squared error against x.
+    """
+
+    def __init__(self, encoder, decoder, loss="bce"):
+        if loss not in ("bce", "mse"):
+            raise ValueError(f"AutoEncoder: loss must be 'bce' or 'mse', got {loss!r}")
+        self.encoder, self.decoder, self.loss = encoder, decoder, loss
+        self.criterion = losses.BCELoss() if loss == "bce" else losses.MSELoss()
 
     def parameters(self):
         return self.encoder.parameters() + self.decoder.parameters()
@@ -33,8 +42,9 @@ class AutoEncoder:
         optimizer.zero_grad()
         z = self.encoder(x)
         x_rec = self.decoder(z)
-        loss = self.bce(x_rec, (x + 1) / 2) * pixels           # per image: summed over pixels
-        dz = self.decoder.backward(self.bce.backward(x_rec) * pixels, x_rec)
+        target = (x + 1) / 2 if self.loss == "bce" else x
+        loss = self.criterion(x_rec, target) * pixels          # per image: summed over pixels
+        dz = self.decoder.backward(self.criterion.backward(x_rec) * pixels, x_rec)
         self.encoder.backward(dz, z)
         optimizer.step()
         return loss
@@ -48,4 +58,5 @@ class AutoEncoder:
     def decode(self, z):
         """Images in [-1, 1] for codes z (no gradients), on the device."""
         with no_grad():
-            return 2 * self.decoder(z) - 1
+            x = self.decoder(z)
+        return 2 * x - 1 if self.loss == "bce" else x

@@ -51,3 +51,26 @@ def test_acgan_refuses_an_earlier_run(tmp_path, data_dir, capsys):
     with pytest.raises(SystemExit) as e:
         run(tmp_path / "a", data_dir)
     assert e.value.code == 2
+
+
+def test_bagan_smoke(tmp_path, data_dir):
+    m = load_demo("bagan").main(
+        ["--iters", "2", "--ae-iters", "2", "--clf-epochs", "1", "--test-per-class", "2",
+         "--batch-size", "8", "--data-dir", str(data_dir), "--no-download",
+         "--out", str(tmp_path), "--no-progress"])
+    for name in ("metrics.json", "table.md", "minority.png", "minority_samples_BAGAN.npy",
+                 "minority_samples_ACGAN.npy", "minority_samples_plain_GAN.npy"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    x = np.load(tmp_path / "minority_samples_BAGAN.npy")
+    assert x.ndim == 4 and x.shape[1:] == (1, 28, 28) and np.abs(x).max() <= 1
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(saved["results"]) == {"imbalanced", "oversampled", "ACGAN", "BAGAN", "plain GAN"}
+    for r in saved["results"].values():
+        assert 0 <= r["recall"]["mean"] <= 1 and 0 <= r["accuracy"]["mean"] <= 1
+    assert saved == json.loads(json.dumps(m))
+
+
+def test_bagan_bad_keep_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        load_demo("bagan").main(["--keep", "0", "--out", str(tmp_path)])
+    assert e.value.code == 2 and "--keep" in capsys.readouterr().err
