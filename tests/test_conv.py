@@ -379,3 +379,52 @@ def test_conv_transpose_can_skip_the_input_gradient():
     assert b.backward(dy, yb, input_grad=False) is None
     np.testing.assert_array_equal(a.weight.grad, b.weight.grad)
     np.testing.assert_array_equal(a.bias.grad, b.bias.grad)
+
+
+# ------------------------------------------- stride 1: shifted GEMMs (shifted_gemm.py)
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 4), oc=st.integers(1, 4), h=st.integers(1, 7),
+       w=st.integers(1, 7), kh=st.integers(1, 4), kw=st.integers(1, 4), ph=st.integers(0, 2),
+       pw=st.integers(0, 2), seed=st.integers(0, 1000), hwnc_input=st.booleans())
+def test_shifted_path_matches_the_loop_twin_and_finite_differences(n, c, oc, h, w, kh, kw, ph, pw,
+                                                                   seed, hwnc_input):
+    assume(h + 2 * ph >= kh and w + 2 * pw >= kw)
+    from scratchgan.nn import conv
+    old, conv.ALGORITHM = conv.ALGORITHM, "shifted"
+    try:
+        r = np.random.RandomState(seed)
+        x = r.standard_normal((n, c, h, w))
+        if hwnc_input:
+            x = hwnc(x)
+        layer = Conv2d(c, oc, (kh, kw), 1, (ph, pw)).to(dtype=np.float64)
+        y = layer(x)
+        expected = reference.conv2d(x, layer.weight.data, layer.bias.data, (1, 1), (ph, pw))
+        np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+        layer.backward(np.ones_like(y), y)                  # consume the cache
+        errors = gradcheck(layer, x)
+        assert max(errors.values()) < 1e-6, errors
+    finally:
+        conv.ALGORITHM = old
+
+
+def test_auto_takes_the_shifted_path_where_it_suits_and_agrees_with_im2col(monkeypatch):
+    from scratchgan.nn import conv, shifted_gemm
+    r = np.random.RandomState(0)
+    x = r.standard_normal((4, 32, 9, 9)).astype(np.float32)
+    layer = Conv2d(32, 16, 3, 1, 1)
+    assert shifted_gemm.suits(32, 16, (3, 3), (1, 1), x.shape)
+    assert not shifted_gemm.suits(32, 16, (4, 4), (2, 2), x.shape)    # stride 2: im2col
+    assert not shifted_gemm.suits(1, 64, (3, 3), (1, 1), x.shape)     # one channel: im2col
+    dy = r.standard_normal((4, 16, 9, 9)).astype(np.float32)
+    results, calls = {}, []
+    real_forward = shifted_gemm.forward
+    monkeypatch.setattr(shifted_gemm, "forward", lambda *a: calls.append(1) or real_forward(*a))
+    for algorithm in ("auto", "im2col"):
+        monkeypatch.setattr(conv, "ALGORITHM", algorithm)
+        layer.zero_grad()
+        y = layer(x)
+        assert len(calls) == (1 if algorithm == "auto" else 1)      # auto took it; im2col not
+        dx = layer.backward(dy, y)
+        results[algorithm] = (y, dx, layer.weight.grad.copy(), layer.bias.grad.copy())
+    for a, b in zip(results["auto"], results["im2col"]):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)

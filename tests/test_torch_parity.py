@@ -279,3 +279,25 @@ def test_two_headed_discriminator_matches_pytorch():
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad, theirs[name].grad.numpy(), rtol=RTOL, atol=ATOL,
                                    err_msg=name)
+
+
+def test_stride1_conv_shifted_path_matches_pytorch():
+    """A Conv2d that takes the shifted-GEMM path (stride 1, 32 -> 16 channels)."""
+    from scratchgan.nn import shifted_gemm
+    assert shifted_gemm.suits(32, 16, (3, 3), (1, 1), None)
+    torch.manual_seed(0)
+    theirs = torch.nn.Conv2d(32, 16, 3, 1, 1)
+    ours = nn.Conv2d(32, 16, 3, 1, 1)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    r = np.random.RandomState(0)
+    x = r.standard_normal((3, 32, 7, 7)).astype(np.float32)
+    dy = r.standard_normal((3, 16, 7, 7)).astype(np.float32)
+    y = ours(x)
+    dx = ours.backward(dy, y)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    ty = theirs(tx)
+    ty.backward(torch.from_numpy(dy))
+    close(y, ty)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-4, atol=1e-5)

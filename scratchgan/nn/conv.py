@@ -24,6 +24,11 @@ from .module import Module, Parameter, ShapeError
 from . import init
 from .gemm import at_b
 from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
+from . import shifted_gemm
+
+#: Conv2d's algorithm: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
+#: im2col), or "im2col" / "shifted" to force one (tests compare the two).
+ALGORITHM = "auto"
 
 
 def _check_nonneg(name, layer, pair, positive=False):
@@ -106,8 +111,9 @@ class Conv2d(_ConvBase):
 
     Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw.
 
-    Fast path: im2col + one GEMM; its naive twin, a loop over output pixels,
-    is ``scratchgan.nn.reference.conv2d``.
+    Fast path: im2col + one GEMM; for stride-1 layers with enough channels,
+    kh shifted GEMMs without im2col (``shifted_gemm.py``).  The naive twin of
+    both, a loop over output pixels, is ``scratchgan.nn.reference.conv2d``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -139,19 +145,35 @@ class Conv2d(_ConvBase):
                              f"(need H + 2*ph >= {kh} and W + 2*pw >= {kw}); "
                              f"got input shape {tuple(x.shape)}")
         _, OC, OH, OW = self.output_shape(x.shape)
+        if self._shifted(x.shape):                                   # stride 1: no im2col
+            g = shifted_gemm.Geometry(x.shape, OC, self.kernel_size, self.padding)
+            X, B = shifted_gemm.pad_rows(x, g), shifted_gemm.taps(self.weight.data)
+            y = shifted_gemm.forward(X, B, g)
+            if self.bias is not None:
+                y += self.bias.data.reshape(1, OC, 1, 1)
+            return self._remember(y, ("shifted", g, X, B))
         cols = im2col(x, kh, kw, self.stride, self.padding)          # (OH*OW*N, K)
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(OC, -1)  # (OC, K), K = (i, j, c)
         y2 = cols @ W2.T                                             # (OH*OW*N, OC)
         if self.bias is not None:
             y2 += self.bias.data
         y = from_rows(y2, N, OH, OW)                                 # a view, no copy
-        return self._remember(y, (tuple(x.shape), cols, W2))
+        return self._remember(y, ("im2col", tuple(x.shape), cols, W2))
+
+    def _shifted(self, x_shape):
+        if ALGORITHM == "shifted":
+            return self.stride == (1, 1)
+        return ALGORITHM == "auto" and shifted_gemm.suits(
+            self.in_channels, self.out_channels, self.kernel_size, self.stride, x_shape)
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
     def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, (x_shape, cols, W2) = self._recall(output)
+        _, cache = self._recall(output)
+        if cache[0] == "shifted":
+            return self._backward_shifted(dy, input_grad, *cache[1:])
+        _, x_shape, cols, W2 = cache
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
@@ -168,6 +190,21 @@ class Conv2d(_ConvBase):
             return None
         dcols = dy2 @ W2                                           # (OH*OW*N, K)
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
+
+    def _backward_shifted(self, dy, input_grad, g, X, B):
+        """The same three gradients by shifted GEMMs (``shifted_gemm.py``)."""
+        out_shape = (g.N, g.OC, g.OH, g.OW)
+        if tuple(dy.shape) != out_shape:
+            raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
+                             f"got {tuple(dy.shape)}")
+        dZ = shifted_gemm.spread(dy, g)
+        if self.weight.requires_grad:
+            self.weight.grad += shifted_gemm.weight_grad(X, dZ, g)
+        if self.bias is not None and self.bias.requires_grad:
+            self.bias.grad += dy.sum(axis=(0, 2, 3))
+        if not input_grad:
+            return None
+        return shifted_gemm.input_grad(dZ, B, g)
 
 
 class ConvTranspose2d(_ConvBase):
