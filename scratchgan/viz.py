@@ -365,7 +365,7 @@ def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_la
     h, w = grid.shape[:2]
     dpi = 100
     top = 30 if title else 0
-    left = 0 if row_labels is None else 12 + 7 * max(len(str(s)) for s in row_labels)
+    left = 0 if row_labels is None else 16 + 9 * max(len(str(s)) for s in row_labels)
     fig = Figure(figsize=((w * scale + left) / dpi, (h * scale + top) / dpi))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((left / (w * scale + left), 0, w * scale / (w * scale + left),
