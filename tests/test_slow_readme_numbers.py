@@ -88,3 +88,16 @@ def test_gain_table(tmp_path, data, expected):
     for name, value in expected.items():
         tol = 0.006 if name == "GAIN" else 0.002
         assert m["rmse"][name]["mean"] == pytest.approx(value, abs=tol), name
+
+
+def test_autoencoder_table(tmp_path):
+    """The README's auto-encoder / VAE / DCGAN table."""
+    m = load_demo("autoencoder").main(["--data-dir", str(MNIST), "--no-download",
+                                       "--out", str(tmp_path), "--no-progress"])
+    assert m["real"]["blur"] == pytest.approx(0.050, abs=0.005)
+    for name, blur, conf in (("autoencoder", 0.069, 0.77), ("vae", 0.088, 0.79),
+                             ("dcgan", 0.043, 0.76)):
+        assert m[name]["blur"] == pytest.approx(blur, abs=0.01), name
+        assert m[name]["classes"] == 10, name
+        assert m[name]["confidence"] == pytest.approx(conf, abs=0.05), name
+    assert m["vae"]["blur"] > m["autoencoder"]["blur"] > m["dcgan"]["blur"]
