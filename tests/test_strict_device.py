@@ -202,3 +202,46 @@ def test_benchmark_step_runs_on_the_device(device):
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
         os.environ.pop("SCRATCHGAN_BENCH", None)
+
+
+# ------------------------------------------- the newer demos on the stand-in
+def _on_device(fn):
+    backend.set_device_module(strict_device)
+    try:
+        return fn()
+    finally:
+        backend.set_device_module(None)
+        backend.set_backend("numpy")
+
+
+def test_gain_on_the_device_matches_the_cpu(tmp_path):
+    rng = numpy.random.RandomState(0)
+    factors = rng.uniform(0, 1, (80, 2))
+    table = (factors @ rng.uniform(-1, 1, (2, 4))).astype(numpy.float32)
+    csv = tmp_path / "t.csv"
+    numpy.savetxt(csv, table, delimiter=",", header="a,b,c,d", comments="")
+    argv = lambda out, dev: ["--data", str(csv), "--iters", "20", "--out", str(tmp_path / out),  # noqa: E731
+                             "--no-progress", "--device", dev]
+    _on_device(lambda: load_demo("gain").main(argv("gpu", "gpu")))
+    load_demo("gain").main(argv("cpu", "cpu"))
+    numpy.testing.assert_array_equal(numpy.load(tmp_path / "gpu" / "imputed.npy"),
+                                      numpy.load(tmp_path / "cpu" / "imputed.npy"))
+
+
+def test_lecture_question_demos_run_on_the_device(tmp_path, data_dir):
+    _on_device(lambda: load_demo("discriminator_generates").main(
+        ["--iters", "20", "--rounds", "2", "--ascent-steps", "3", "--n-starts", "32",
+         "--batch-size", "16", "--out", str(tmp_path / "dg"), "--no-progress", "--device", "gpu"]))
+    _on_device(lambda: load_demo("autoencoder").main(
+        ["--iters", "3", "--gan-iters", "2", "--num-samples", "10", "--judge-epochs", "1",
+         "--batch-size", "8", "--data-dir", str(data_dir), "--no-download",
+         "--out", str(tmp_path / "ae"), "--no-progress", "--device", "gpu"]))
+    assert (tmp_path / "dg" / "metrics.json").exists() and (tmp_path / "ae" / "metrics.json").exists()
+
+
+def test_bagan_runs_on_the_device(tmp_path, data_dir):
+    _on_device(lambda: load_demo("bagan").main(
+        ["--iters", "2", "--ae-iters", "2", "--clf-epochs", "1", "--test-per-class", "2",
+         "--batch-size", "8", "--data-dir", str(data_dir), "--no-download",
+         "--out", str(tmp_path), "--no-progress", "--device", "gpu"]))
+    assert (tmp_path / "metrics.json").exists()
