@@ -21,7 +21,7 @@ as acgan.py's at 32).  BatchNorm2d(n, 0.8) is kept: in acgan.py the 0.8 is
 eps, not momentum (the second positional argument), and we port it as is.
 The order is acgan.py's: G's step first, then D's on the same G(z, c).
 
-    python demos/mnist_acgan.py                  # 3,000 iterations, about 9 min on 2 CPU cores
+    python demos/mnist_acgan.py                  # 3,000 iterations, 30-55 min on 2 CPU cores
 
 Writes into --out: samples.npy (1,000 samples of each digit, 28x28, in
 [-1, 1]) and labels.npy (the digit asked for each), grid.png (one row per
