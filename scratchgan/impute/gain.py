@@ -121,7 +121,7 @@ class GAIN:
             opt_D.zero_grad()
             p, _ = self._discriminate(x_hat, h)
             d_loss = bce(p, m)
-            self.D.backward(bce.backward(p), p)
+            self.D.backward(bce.backward(p), p, input_grad=False)   # D's own gradients only
             opt_D.step()
 
             # G step: descend BCE(D(x^), 1) on the filled cells + alpha * MSE on the observed
