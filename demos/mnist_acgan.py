@@ -213,10 +213,13 @@ def main(argv=None):
         viz.save_image_grid(grid, os.path.join(args.out, "grid.png"), nrow=10,
                             title=f"ACGAN, {args.iters} iterations: row = digit asked for",
                             row_labels=[str(d) for d in range(10)])
-        asked = numpy.repeat(numpy.arange(N_CLASSES), args.num_samples)
+        # Every batch mixes the ten digits, as the training batches did: G's
+        # BatchNorm normalises with the statistics of the batch it is given, and
+        # a batch of one digit would have what makes it that digit normalised away.
+        asked = numpy.arange(N_CLASSES * args.num_samples) % N_CLASSES
         samples = []
-        for s in range(0, len(asked), 500):
-            c = backend.to_device(asked[s:s + 500])
+        for s in range(0, len(asked), m):
+            c = backend.to_device(asked[s:s + m])
             img, _ = generator(backend.randn(len(c), args.latent_dim), c)
             samples.append(backend.to_host(img))
     samples = numpy.concatenate(samples).astype(numpy.float32)
