@@ -74,3 +74,28 @@ def test_bagan_bad_keep_exits_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         load_demo("bagan").main(["--keep", "0", "--out", str(tmp_path)])
     assert e.value.code == 2 and "--keep" in capsys.readouterr().err
+
+
+def test_bagan_draws_the_rare_class_in_eval_mode():
+    """A batch of one class through training-mode BatchNorm loses the class: the
+    rare digits are drawn with the running statistics, and G's mode is restored."""
+    from scratchgan import nn
+    bagan = load_demo("bagan")
+    G = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    G.train()
+    bn = list(G)[1]
+    bn.running_mean[...] = np.array([0.5, -1.0, 2.0], dtype=bn.running_mean.dtype)
+    codes = backend.to_device(np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32))
+    generate = lambda c: G(codes[backend.to_device(np.asarray(c))])   # class c -> its code
+
+    class Args:
+        n_generate, minority = 4, 1
+    x = bagan.draw_rare(G, generate, Args)
+    assert G.training and all(m.training for m in G.modules())
+    G.eval()
+    want = backend.to_host(G(codes[[1, 1, 1, 1]]))
+    G.train()
+    np.testing.assert_allclose(x, want, rtol=1e-6)
+    alone = backend.to_host(G(codes[[1, 1, 1, 1]]))      # training mode: all four equal,
+    np.testing.assert_allclose(alone, 0, atol=1e-3)       # normalised to beta = 0
+    assert np.abs(x).max() > 0.1
