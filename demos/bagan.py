@@ -21,7 +21,10 @@ small classifier (demos/score_digits.py's) trained on
   (e) + a plain GAN's, trained on the rare class alone
 
 each topping the rare class up to the other classes' mean count; reported:
-the rare class's recall and the overall accuracy on the balanced test part.
+the rare class's recall and the overall accuracy on the balanced test part,
+and, for the pictures themselves, the share of each GAN's rare digits that a
+judge (the same classifier trained on the uncut training part, all the rare
+digits included) reads as the rare class.
 All GANs share the DCGAN-28 backbone (models.dcgan28's G and D convolutions),
 Adam(5e-5, beta1 0.5) and batch 32, as the BAGAN authors; ACGAN is trained on
 the same imbalanced set (demos/mnist_acgan.py's losses, with this backbone),
@@ -55,6 +58,7 @@ from scratchgan.gan.sampling import training_mode
 
 K = 10                                                   # classes; D's class K means "fake"
 METHODS = ("imbalanced", "oversampled", "ACGAN", "BAGAN", "plain GAN")
+GANS = METHODS[2:]
 
 
 def backbone(latent_dim):
@@ -227,6 +231,8 @@ def main(argv=None):
     t0 = plumbing.setup(args)
     images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
     results = {m: {"recall": [], "accuracy": []} for m in METHODS}
+    for m in GANS:
+        results[m].update(judged_rare=[], judge_confidence=[])
     first_samples = None
     base_seed = args.seed
     for r in range(args.repeats):
@@ -261,12 +267,23 @@ def main(argv=None):
         for name, fake in generated.items():
             sets[name] = (numpy.concatenate([x, fake.astype(numpy.float32)]),
                           numpy.concatenate([y, numpy.full(len(fake), args.minority)]))
+        # An outside judge of the pictures themselves: the same classifier trained
+        # on the uncut training part (all the 0s); it reads each GAN's rare digits.
+        judge, _, _ = score_digits.fit_classifier(images[rest], labels[rest],
+                                                  epochs=args.clf_epochs, seed=args.seed,
+                                                  holdout=1, verbose=False)
+        for name, fake in generated.items():
+            p_fake = score_digits.predict(judge, fake.astype(numpy.float32))
+            results[name]["judged_rare"].append(float((p_fake.argmax(axis=1) == args.minority).mean()))
+            results[name]["judge_confidence"].append(float(p_fake.max(axis=1).mean()))
         for name in METHODS:
             recall, accuracy = evaluate(*sets[name], images[test], labels[test], args)
             results[name]["recall"].append(recall)
             results[name]["accuracy"].append(accuracy)
+            judged = (f"   judge reads {results[name]['judged_rare'][-1]:.1%} of its digits as "
+                      f"{args.minority}" if name in GANS else "")
             print(f"  {name:12s} recall of class {args.minority}: {recall:.1%}   "
-                  f"accuracy: {accuracy:.1%}")
+                  f"accuracy: {accuracy:.1%}{judged}")
         if first_samples is None:
             first_samples = (rare, generated)
     args.seed = base_seed
@@ -287,11 +304,14 @@ def main(argv=None):
                "results": summary, "seconds": round(time.time() - t0, 1)}
     with atomic_open(os.path.join(args.out, "metrics.json"), "w") as fh:
         json.dump(metrics, fh, indent=2)
-    table = ["| training set | recall of the rare class | accuracy |", "|---|---|---|"]
+    table = ["| training set | recall of the rare class | accuracy | generated digits read "
+             "as the rare class by the judge |", "|---|---|---|---|"]
     for m in METHODS:
         s = summary[m]
+        judged = (f"{s['judged_rare']['mean']:.1%} ± {s['judged_rare']['std']:.1%}"
+                  if m in GANS else "–")
         table.append(f"| {m} | {s['recall']['mean']:.1%} ± {s['recall']['std']:.1%} | "
-                     f"{s['accuracy']['mean']:.1%} ± {s['accuracy']['std']:.1%} |")
+                     f"{s['accuracy']['mean']:.1%} ± {s['accuracy']['std']:.1%} | {judged} |")
     with atomic_open(os.path.join(args.out, "table.md"), "w") as fh:
         fh.write("\n".join(table) + "\n")
     print("\n".join(table))

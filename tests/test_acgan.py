@@ -67,6 +67,8 @@ def test_bagan_smoke(tmp_path, data_dir):
     assert set(saved["results"]) == {"imbalanced", "oversampled", "ACGAN", "BAGAN", "plain GAN"}
     for r in saved["results"].values():
         assert 0 <= r["recall"]["mean"] <= 1 and 0 <= r["accuracy"]["mean"] <= 1
+    for name in ("ACGAN", "BAGAN", "plain GAN"):
+        assert 0 <= saved["results"][name]["judged_rare"]["mean"] <= 1
     assert saved == json.loads(json.dumps(m))
 
 
