@@ -24,7 +24,9 @@ each topping the rare class up to the other classes' mean count; reported:
 the rare class's recall and the overall accuracy on the balanced test part,
 and, for the pictures themselves, the share of each GAN's rare digits that a
 judge (the same classifier trained on the uncut training part, all the rare
-digits included) reads as the rare class.
+digits included) reads as the rare class, and how close they lie to the few
+kept rare digits (mean distance to the nearest one, divided by the same for
+new real digits of the class: well below 1 means G copies what it was shown).
 All GANs share the DCGAN-28 backbone (models.dcgan28's G and D convolutions),
 Adam(5e-5, beta1 0.5) and batch 32, as the BAGAN authors; ACGAN is trained on
 the same imbalanced set (demos/mnist_acgan.py's losses, with this backbone),
@@ -200,6 +202,16 @@ def train_plain_gan(x_minority, args):
     return trainer.generate(args.n_generate)
 
 
+def nearest_distance(a, b):
+    """Mean over the images a of the L2 distance to the nearest of the images b.
+
+    ||a_i - b_j||^2 = ||a_i||^2 - 2 a_i . b_j + ||b_j||^2, all pairs in one product.
+    """
+    a, b = a.reshape(len(a), -1).astype(numpy.float64), b.reshape(len(b), -1).astype(numpy.float64)
+    d2 = (a * a).sum(axis=1)[:, None] - 2 * a @ b.T + (b * b).sum(axis=1)[None, :]
+    return float(numpy.sqrt(numpy.maximum(d2, 0)).min(axis=1).mean())
+
+
 def evaluate(train_x, train_y, test_x, test_y, args):
     """(recall of the rare class, overall accuracy) of the classifier trained on (train_x, train_y)."""
     model, _, _ = score_digits.fit_classifier(train_x, train_y, epochs=args.clf_epochs,
@@ -232,7 +244,7 @@ def main(argv=None):
     images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
     results = {m: {"recall": [], "accuracy": []} for m in METHODS}
     for m in GANS:
-        results[m].update(judged_rare=[], judge_confidence=[])
+        results[m].update(judged_rare=[], judge_confidence=[], copy_distance=[])
     first_samples = None
     base_seed = args.seed
     for r in range(args.repeats):
@@ -272,7 +284,12 @@ def main(argv=None):
         judge, _, _ = score_digits.fit_classifier(images[rest], labels[rest],
                                                   epochs=args.clf_epochs, seed=args.seed,
                                                   holdout=1, verbose=False)
+        # Copying: how close G's rare digits lie to the few kept ones, against
+        # how close new real digits of the class lie to them (the test part's).
+        real_new = images[test][labels[test] == args.minority]
+        reference = nearest_distance(real_new, rare)
         for name, fake in generated.items():
+            results[name]["copy_distance"].append(nearest_distance(fake, rare) / reference)
             p_fake = score_digits.predict(judge, fake.astype(numpy.float32))
             results[name]["judged_rare"].append(float((p_fake.argmax(axis=1) == args.minority).mean()))
             results[name]["judge_confidence"].append(float(p_fake.max(axis=1).mean()))
@@ -305,11 +322,13 @@ def main(argv=None):
     with atomic_open(os.path.join(args.out, "metrics.json"), "w") as fh:
         json.dump(metrics, fh, indent=2)
     table = ["| training set | recall of the rare class | accuracy | generated digits read "
-             "as the rare class by the judge |", "|---|---|---|---|"]
+             "as the rare class by the judge | distance to the nearest kept digit "
+             "(new real ones = 1) |", "|---|---|---|---|---|"]
     for m in METHODS:
         s = summary[m]
-        judged = (f"{s['judged_rare']['mean']:.1%} ± {s['judged_rare']['std']:.1%}"
-                  if m in GANS else "–")
+        judged = (f"{s['judged_rare']['mean']:.1%} ± {s['judged_rare']['std']:.1%} | "
+                  f"{s['copy_distance']['mean']:.2f} ± {s['copy_distance']['std']:.2f}"
+                  if m in GANS else "– | –")
         table.append(f"| {m} | {s['recall']['mean']:.1%} ± {s['recall']['std']:.1%} | "
                      f"{s['accuracy']['mean']:.1%} ± {s['accuracy']['std']:.1%} | {judged} |")
     with atomic_open(os.path.join(args.out, "table.md"), "w") as fh:

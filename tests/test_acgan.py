@@ -69,6 +69,7 @@ def test_bagan_smoke(tmp_path, data_dir):
         assert 0 <= r["recall"]["mean"] <= 1 and 0 <= r["accuracy"]["mean"] <= 1
     for name in ("ACGAN", "BAGAN", "plain GAN"):
         assert 0 <= saved["results"][name]["judged_rare"]["mean"] <= 1
+        assert saved["results"][name]["copy_distance"]["mean"] > 0
     assert saved == json.loads(json.dumps(m))
 
 
@@ -101,3 +102,12 @@ def test_bagan_draws_the_rare_class_in_eval_mode():
     alone = backend.to_host(G(codes[[1, 1, 1, 1]]))      # training mode: all four equal,
     np.testing.assert_allclose(alone, 0, atol=1e-3)       # normalised to beta = 0
     assert np.abs(x).max() > 0.1
+
+
+def test_bagan_nearest_distance_against_a_loop():
+    bagan = load_demo("bagan")
+    rs = np.random.RandomState(0)
+    a, b = rs.randn(5, 1, 3, 3), rs.randn(4, 1, 3, 3)
+    want = np.mean([min(np.linalg.norm(ai - bj) for bj in b) for ai in a])
+    assert bagan.nearest_distance(a, b) == pytest.approx(want, rel=1e-9)
+    assert bagan.nearest_distance(b, b) == pytest.approx(0, abs=1e-6)   # a copy is at distance 0
