@@ -33,7 +33,7 @@ the same imbalanced set (demos/mnist_acgan.py's losses, with this backbone),
 the plain GAN with Algorithm 1.  The auto-encoder uses Adam(1e-3), to train in
 minutes on a CPU.
 
-    python demos/bagan.py                     # about 15 minutes on 2 CPU cores
+    python demos/bagan.py                     # 3 seeds, about 30 minutes on 2 CPU cores
 
 Writes into --out: metrics.json (recall and accuracy per method, each
 repeat, mean and std), table.md, minority_samples_<method>.npy (generated
@@ -234,7 +234,7 @@ def main(argv=None):
                    help="epochs of each classifier")
     p.add_argument("--test-per-class", type=plumbing.positive_int, default=100,
                    help="digits of each class in the balanced test part")
-    p.add_argument("--repeats", type=plumbing.positive_int, default=1,
+    p.add_argument("--repeats", type=plumbing.positive_int, default=3,
                    help="runs with seeds seed, seed+1, ...: mean and std")
     args = p.parse_args(argv)
     if not 0 < args.keep <= 1:

@@ -27,7 +27,8 @@ Writes into --out: samples.npy (1,000 samples of each digit, 28x28, in
 [-1, 1]) and labels.npy (the digit asked for each), grid.png (one row per
 digit, the same z in each column), images/<iteration>.png, history.csv and
 losses.png (losses; the class head's accuracy on held-out real digits and on
-G's digits, per log point) and metrics.json.  Score the samples with
+G's digits, per log point), metrics.json and checkpoint.npz (both players and
+their optimizers, for scratchgan.checkpoint.load_checkpoint).  Score the samples with
 
     python demos/score_digits.py out/mnist_acgan/samples.npy --labels out/mnist_acgan/labels.npy
 """
@@ -41,6 +42,7 @@ from tqdm import tqdm
 import plumbing
 from scratchgan import backend, losses, nn, no_grad, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
+from scratchgan.checkpoint import save_checkpoint
 from scratchgan.gan import History
 
 N_CLASSES = 10
@@ -225,6 +227,10 @@ def main(argv=None):
     samples = numpy.concatenate(samples).astype(numpy.float32)
     save_npy(os.path.join(args.out, "samples.npy"), samples)
     save_npy(os.path.join(args.out, "labels.npy"), asked.astype(numpy.int64))
+    save_checkpoint(os.path.join(args.out, "checkpoint.npz"), iteration=args.iters,
+                    models={"label_emb": label_emb, "G": gen_body, "D": discriminator},
+                    optimizers={"G": optimizer_G, "D": optimizer_D},
+                    arch=f"acgan_mnist(latent_dim={args.latent_dim})")
     history.to_csv(os.path.join(args.out, "history.csv"))
     viz.plot_series({k: (history["iter"], history[k]) for k in history.columns() if k != "iter"},
                     os.path.join(args.out, "losses.png"), "ACGAN: losses and the class head's accuracy")
@@ -237,7 +243,8 @@ def main(argv=None):
         json.dump(metrics, fh, indent=2)
     print(f"class head: {metrics['cls_acc_real_heldout']:.1%} on held-out real digits, "
           f"{metrics['cls_acc_generated']:.1%} on G's digits; done in {metrics['seconds']:.0f} s; "
-          f"wrote samples.npy, labels.npy, grid.png, losses.png and metrics.json to {args.out}")
+          f"wrote samples.npy, labels.npy, grid.png, losses.png, metrics.json and checkpoint.npz "
+          f"to {args.out}")
     return metrics
 
 

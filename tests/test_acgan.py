@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scratchgan import backend, strict_device
+from scratchgan.checkpoint import load_checkpoint
 from helpers import load_demo
 
 
@@ -30,6 +31,13 @@ def test_acgan_smoke_writes_its_files(tmp_path, data_dir):
     assert 0 <= saved["cls_acc_generated"] <= 1
     header = (out / "history.csv").read_text().splitlines()[0].split(",")
     assert {"iter", "d_loss", "g_loss", "cls_acc_real_heldout", "cls_acc_generated"} <= set(header)
+    acgan = load_demo("mnist_acgan")                        # the checkpoint loads into fresh nets
+    emb, _, body = acgan.generator_net(100)
+    D = acgan.discriminator_net()
+    before = body.parameters()[0].data.copy()
+    info = load_checkpoint(out / "checkpoint.npz", models={"label_emb": emb, "G": body, "D": D},
+                           arch="acgan_mnist(latent_dim=100)")
+    assert info["iteration"] == 4 and not np.array_equal(before, body.parameters()[0].data)
 
 
 def test_acgan_same_seed_same_samples_and_strict_device_agrees(tmp_path, data_dir):
@@ -56,6 +64,7 @@ def test_acgan_refuses_an_earlier_run(tmp_path, data_dir, capsys):
 def test_bagan_smoke(tmp_path, data_dir):
     m = load_demo("bagan").main(
         ["--iters", "2", "--ae-iters", "2", "--clf-epochs", "1", "--test-per-class", "2",
+         "--repeats", "2",
          "--batch-size", "8", "--data-dir", str(data_dir), "--no-download",
          "--out", str(tmp_path), "--no-progress"])
     for name in ("metrics.json", "table.md", "minority.png", "minority_samples_BAGAN.npy",
@@ -70,7 +79,8 @@ def test_bagan_smoke(tmp_path, data_dir):
     for name in ("ACGAN", "BAGAN", "plain GAN"):
         assert 0 <= saved["results"][name]["judged_rare"]["mean"] <= 1
         assert saved["results"][name]["copy_distance"]["mean"] > 0
-    assert saved == json.loads(json.dumps(m))
+    assert saved == json.loads(json.dumps(m)) and saved["repeats"] == 2
+    assert len(saved["results"]["BAGAN"]["recall"]["each"]) == 2
 
 
 def test_bagan_bad_keep_exits_2(tmp_path, capsys):

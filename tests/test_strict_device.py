@@ -242,6 +242,7 @@ def test_lecture_question_demos_run_on_the_device(tmp_path, data_dir):
 def test_bagan_runs_on_the_device(tmp_path, data_dir):
     _on_device(lambda: load_demo("bagan").main(
         ["--iters", "2", "--ae-iters", "2", "--clf-epochs", "1", "--test-per-class", "2",
+         "--repeats", "1",
          "--batch-size", "8", "--data-dir", str(data_dir), "--no-download",
          "--out", str(tmp_path), "--no-progress", "--device", "gpu"]))
     assert (tmp_path / "metrics.json").exists()
