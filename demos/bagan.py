@@ -185,8 +185,8 @@ def draw_rare(G, generate, args):
     statistics gathered over the training batches, which mixed all classes.  In
     training mode it would normalise this batch, all of the rare class, with its
     own mean and variance, and what makes the batch that class would be
-    normalised away: in one run, 26% of BAGAN's digits drawn so were read as the
-    rare class by an independent classifier, against 89% in evaluation mode.
+    normalised away: after a short run, 26% of BAGAN's digits drawn so were read
+    as the rare class by an independent classifier, against 89% in evaluation mode.
     """
     with training_mode(G, False), no_grad():
         return backend.to_host(generate(numpy.full(args.n_generate, args.minority)))
