@@ -101,3 +101,21 @@ def test_autoencoder_table(tmp_path):
         assert m[name]["classes"] == 10, name
         assert m[name]["confidence"] == pytest.approx(conf, abs=0.05), name
     assert m["vae"]["blur"] > m["autoencoder"]["blur"] > m["dcgan"]["blur"]
+
+
+def test_bagan_table(tmp_path):
+    """The README's BAGAN table: python demos/bagan.py (3 seeds)."""
+    m = load_demo("bagan").main(["--data-dir", str(MNIST), "--no-download",
+                                 "--out", str(tmp_path), "--no-progress"])
+    r = m["results"]
+    for name, recall, judged, copy in (("imbalanced", 0.790, None, None),
+                                       ("oversampled", 0.930, None, None),
+                                       ("ACGAN", 0.923, 0.117, 1.47),
+                                       ("BAGAN", 0.953, 0.852, 1.13),
+                                       ("plain GAN", 0.957, 0.952, 1.08)):
+        assert r[name]["recall"]["mean"] == pytest.approx(recall, abs=0.03), name
+        if judged is not None:
+            assert r[name]["judged_rare"]["mean"] == pytest.approx(judged, abs=0.05), name
+            assert r[name]["copy_distance"]["mean"] == pytest.approx(copy, abs=0.05), name
+    assert r["BAGAN"]["judged_rare"]["mean"] > r["ACGAN"]["judged_rare"]["mean"] + 0.5
+    assert r["imbalanced"]["recall"]["mean"] < r["oversampled"]["recall"]["mean"]
