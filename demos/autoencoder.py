@@ -88,6 +88,7 @@ def main(argv=None):
     order = rs.permutation(len(images))
     test, train = order[:min(1000, len(images) // 5)], order[min(1000, len(images) // 5):]
     x_all = backend.to_device(images[train])
+    plumbing.iters_from_epochs(args, len(train))     # --epochs, if given: the AE's and the VAE's
     bce = losses.BCELoss()
 
     def batch():

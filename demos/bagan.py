@@ -239,7 +239,6 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not 0 < args.keep <= 1:
         p.error(f"--keep must be in (0, 1], got {args.keep}")
-    args.gan_iters = args.iters
     t0 = plumbing.setup(args)
     images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
     results = {m: {"recall": [], "accuracy": []} for m in METHODS}
@@ -257,6 +256,7 @@ def main(argv=None):
         rest = numpy.setdiff1d(order, test)
         train = rest[keep_fraction(labels[rest], [args.minority], args.keep, seed=args.seed)]
         x, y = images[train], labels[train]
+        args.gan_iters = plumbing.iters_from_epochs(args, len(train))   # --epochs, if given
         counts = numpy.bincount(y, minlength=K)
         target = int(round(numpy.delete(counts, args.minority).mean()))
         args.n_generate = max(target - counts[args.minority], 1)

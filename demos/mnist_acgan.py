@@ -21,7 +21,8 @@ as acgan.py's at 32).  BatchNorm2d(n, 0.8) is kept: in acgan.py the 0.8 is
 eps, not momentum (the second positional argument), and we port it as is.
 The order is acgan.py's: G's step first, then D's on the same G(z, c).
 
-    python demos/mnist_acgan.py                  # 3,000 iterations, 30-55 min on 2 CPU cores
+    python demos/mnist_acgan.py                  # 6,000 iterations, about 55 min on 2 CPU cores
+    python demos/mnist_acgan.py --iters 3000     # half the time: 88.6% instead of 95.4%
 
 Writes into --out: samples.npy (1,000 samples of each digit, 28x28, in
 [-1, 1]) and labels.npy (the digit asked for each), grid.png (one row per
@@ -91,7 +92,7 @@ def weights_init_normal(module):
 
 
 def main(argv=None):
-    parser = plumbing.make_parser(__doc__.splitlines()[0], iters=3000, batch_size=64, lr=2e-4,
+    parser = plumbing.make_parser(__doc__.splitlines()[0], iters=6000, batch_size=64, lr=2e-4,
                                   k=None, dataset=True)
     parser.add_argument("--beta1", type=plumbing.fraction, default=0.5, help="Adam's beta1")
     parser.add_argument("--beta2", type=plumbing.fraction, default=0.999, help="Adam's beta2")
@@ -115,6 +116,7 @@ def main(argv=None):
     train = order[args.held_out:]
     x_held, y_held = backend.to_device(images[held]), backend.to_device(labels[held])
     x_train, y_train = backend.to_device(images[train]), backend.to_device(labels[train])
+    plumbing.iters_from_epochs(args, len(train))             # --epochs, if given
 
     label_emb, mul, gen_body = generator_net(args.latent_dim)
     discriminator = discriminator_net()

@@ -451,6 +451,15 @@ def load_images(dataset, data_dir=None, no_download=False):
     return images, labels
 
 
+def iters_from_epochs(args, n_train):
+    """Set and return args.iters: from --epochs, where given, as passes over the
+    n_train training images, iters = ceil(epochs * n_train / batch size)."""
+    if getattr(args, "epochs", None) is not None:
+        args.iters = math.ceil(args.epochs * n_train / args.batch_size)
+        print(f"--epochs {args.epochs:g}: {args.iters} iterations over {n_train} training images")
+    return args.iters
+
+
 def onehot(labels, n_classes=10):
     """Integer labels (N,) -> one-hot rows (N, n_classes) in the default dtype."""
     labels = numpy.asarray(labels)

@@ -121,3 +121,12 @@ def test_bagan_nearest_distance_against_a_loop():
     want = np.mean([min(np.linalg.norm(ai - bj) for bj in b) for ai in a])
     assert bagan.nearest_distance(a, b) == pytest.approx(want, rel=1e-9)
     assert bagan.nearest_distance(b, b) == pytest.approx(0, abs=1e-6)   # a copy is at distance 0
+
+
+def test_acgan_epochs_set_the_iterations(tmp_path, data_dir):
+    """--epochs is not ignored: iters = ceil(epochs * N_train / batch size)."""
+    m = load_demo("mnist_acgan").main(                    # 64 fake digits, 16 held out
+        ["--epochs", "0.5", "--log-every", "1", "--sample-every", "1", "--num-samples", "1",
+         "--held-out", "16", "--batch-size", "8", "--data-dir", str(data_dir),
+         "--no-download", "--out", str(tmp_path), "--no-progress"])
+    assert m["iters"] == 3                                # ceil(0.5 * 48 / 8)
