@@ -35,8 +35,8 @@ minutes on a CPU.
 
     python demos/bagan.py                     # 3 seeds, about 30 minutes on 2 CPU cores
 
-Writes into --out: metrics.json (recall and accuracy per method, each
-repeat, mean and std), table.md, minority_samples_<method>.npy (generated
+Writes into --out: metrics.json (recall and accuracy per method, and the
+judge's share and the copy distance per GAN: each repeat, mean and std), table.md, minority_samples_<method>.npy (generated
 rare digits, in [-1, 1]) and minority.png (real rare digits | BAGAN | ACGAN |
 plain GAN).  Which method wins is measured, not assumed.
 """
