@@ -33,7 +33,7 @@ the same imbalanced set (demos/mnist_acgan.py's losses, with this backbone),
 the plain GAN with Algorithm 1.  The auto-encoder uses Adam(1e-3), to train in
 minutes on a CPU.
 
-    python demos/bagan.py                     # 3 seeds, about 30 minutes on 2 CPU cores
+    python demos/bagan.py                     # 3 seeds, about 21 minutes on 2 CPU cores
 
 Writes into --out: metrics.json (recall and accuracy per method, and the
 judge's share and the copy distance per GAN: each repeat, mean and std), table.md, minority_samples_<method>.npy (generated
