@@ -211,6 +211,13 @@ def main(argv=None):
             viz.save_image_grid(grid, os.path.join(args.out, "images", f"{i}.png"), nrow=10,
                                 title=f"iteration {i}", row_labels=[str(d) for d in range(10)])
 
+    # ---- The trained players, saved before drawing (drawing in training mode
+    #      moves BatchNorm's running statistics)
+    save_checkpoint(os.path.join(args.out, "checkpoint.npz"), iteration=args.iters,
+                    models={"label_emb": label_emb, "G": gen_body, "D": discriminator},
+                    optimizers={"G": optimizer_G, "D": optimizer_D},
+                    arch=f"acgan_mnist(latent_dim={args.latent_dim})")
+
     # ---- The final G: samples of every digit, and the numbers
     with no_grad():
         grid, _ = generator(fixed_z, fixed_c)
@@ -229,10 +236,6 @@ def main(argv=None):
     samples = numpy.concatenate(samples).astype(numpy.float32)
     save_npy(os.path.join(args.out, "samples.npy"), samples)
     save_npy(os.path.join(args.out, "labels.npy"), asked.astype(numpy.int64))
-    save_checkpoint(os.path.join(args.out, "checkpoint.npz"), iteration=args.iters,
-                    models={"label_emb": label_emb, "G": gen_body, "D": discriminator},
-                    optimizers={"G": optimizer_G, "D": optimizer_D},
-                    arch=f"acgan_mnist(latent_dim={args.latent_dim})")
     history.to_csv(os.path.join(args.out, "history.csv"))
     viz.plot_series({k: (history["iter"], history[k]) for k in history.columns() if k != "iter"},
                     os.path.join(args.out, "losses.png"), "ACGAN: losses and the class head's accuracy")

@@ -451,11 +451,15 @@ def load_images(dataset, data_dir=None, no_download=False):
     return images, labels
 
 
+def epochs_to_iters(epochs, n_train, batch_size):
+    """Iterations of ``epochs`` passes over n_train images: ceil(epochs * n_train / batch size)."""
+    return math.ceil(epochs * n_train / batch_size)
+
+
 def iters_from_epochs(args, n_train):
-    """Set and return args.iters: from --epochs, where given, as passes over the
-    n_train training images, iters = ceil(epochs * n_train / batch size)."""
+    """Set and return args.iters: from --epochs, where given (demos without ImageRun)."""
     if getattr(args, "epochs", None) is not None:
-        args.iters = math.ceil(args.epochs * n_train / args.batch_size)
+        args.iters = epochs_to_iters(args.epochs, n_train, args.batch_size)
         print(f"--epochs {args.epochs:g}: {args.iters} iterations over {n_train} training images")
     return args.iters
 
@@ -590,7 +594,7 @@ class ImageRun:
             return int(self.args.iters)
         if self.n_train is None:
             raise RuntimeError("--epochs needs the data set: call load_data() first")
-        return math.ceil(epochs * self.n_train / self.args.batch_size)
+        return epochs_to_iters(epochs, self.n_train, self.args.batch_size)
 
     def config(self):
         return {k: getattr(self.args, k) for k in CONFIG_KEYS + ADJUSTABLE_KEYS

@@ -21,10 +21,17 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def judge(tmp_path_factory):
+def judge_model():
+    """demos/score_digits.py's classifier, trained once per module."""
+    model, _, _ = load_demo("score_digits").train_classifier("mnist", str(MNIST), verbose=False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def judge(judge_model):
     """score(samples.npy) -> (classes with >= 2% of the samples, mean confidence)."""
     scorer = load_demo("score_digits")
-    model, _, _ = scorer.train_classifier("mnist", str(MNIST), verbose=False)
+    model = judge_model
 
     def score(path):
         p = scorer.predict(model, scorer.load_samples(path))
@@ -127,12 +134,6 @@ def asked_for(scorer_model, out):
     p = scorer.predict(scorer_model, scorer.load_samples(out / "samples.npy"))
     asked = numpy.load(out / "labels.npy")
     return float((p.argmax(axis=1) == asked).mean()), float(p.max(axis=1).mean())
-
-
-@pytest.fixture(scope="module")
-def judge_model():
-    model, _, _ = load_demo("score_digits").train_classifier("mnist", str(MNIST), verbose=False)
-    return model
 
 
 def test_acgan_default_run_against_the_cgan(tmp_path, judge_model):
