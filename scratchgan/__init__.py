@@ -11,7 +11,7 @@ from . import backend
 from .backend import (set_backend, get_xp, manual_seed, set_default_dtype,
                       get_default_dtype, to_host, to_device, gpu_available)
 from . import nn, losses, optim, models, data, gan
-from .nn import no_grad
+from .nn import no_grad, retain_graph
 from .gradcheck import gradcheck, gradcheck_loss, numeric_grad, rel_error
 
 __version__ = "0.1.0"

@@ -13,6 +13,11 @@ whose true gradient is exactly zero do not divide by zero:
 
     rel_error = max|a - n| / (max|a| + max|n|)
 
+``gradcheck`` floors that denominator at 1e-3 times the module's largest
+gradient entry (``ABSOLUTE_FLOOR``): a tensor whose true gradient is zero (a
+bias right before BatchNorm, which subtracts it straight back out) would
+otherwise compare two kinds of rounding noise and read ~1.0.
+
 Guide (float64): ~1e-7 or below is right for smooth layers (Linear, Tanh,
 BatchNorm, losses); kinked ones (ReLU, LeakyReLU, L1) are right too when no
 input sits within h of a kink.  Anything above ~1e-4 is a bug.  Tests here
@@ -39,6 +44,30 @@ def rel_error(a, n):
     return float(numpy.abs(a - n).max() / denom)
 
 
+#: A tensor whose gradient is tiny next to the module's largest one (a bias
+#: right before BatchNorm: its true gradient is exactly zero) is judged on an
+#: absolute scale: its error is divided by at least this share of the largest
+#: gradient entry of any tensor, so finite-difference noise of 1e-10 over a true
+#: zero reads ~1e-7, not 1.0.
+ABSOLUTE_FLOOR = 1e-3
+
+
+def _errors(analytic, numeric):
+    """rel_error per tensor, the denominator floored at ABSOLUTE_FLOOR times the
+    largest |gradient| of the whole module."""
+    scale = max((float(numpy.abs(backend.to_host(v)).max(initial=0.0))
+                 for pair in (analytic, numeric) for v in pair.values() if v is not None),
+                default=0.0)
+    floor = ABSOLUTE_FLOOR * scale
+    errors = {}
+    for k in analytic:
+        a = backend.to_host(analytic[k]).astype(numpy.float64)
+        n = backend.to_host(numeric[k]).astype(numpy.float64)
+        denom = max(numpy.abs(a).max(initial=0.0) + numpy.abs(n).max(initial=0.0), floor)
+        errors[k] = 0.0 if denom == 0.0 else float(numpy.abs(a - n).max() / denom)
+    return errors
+
+
 def numeric_grad(f, v, h=1e-6):
     """Central differences of the scalar function f() w.r.t. array v, in place."""
     grad = numpy.zeros(v.shape, dtype=numpy.float64)
@@ -60,7 +89,9 @@ def gradcheck(module, x, *extra, h=1e-6, seed=None, return_grads=False):
 
     Args:
         module: any Module; copied and cast to float64 (the original is untouched).
-        x: the input whose gradient ``backward`` returns.
+        x: the input whose gradient ``backward`` returns.  A module whose
+            forward returns a tuple (two heads) gets a tuple of upstream
+            gradients, one per output, as its backward's first argument.
         *extra: further forward arguments held constant (e.g. a condition).
         h: finite-difference step.
         seed: for random modules (Dropout), re-seed the generator with this
@@ -81,21 +112,27 @@ def gradcheck(module, x, *extra, h=1e-6, seed=None, return_grads=False):
         return m.forward(x, *extra)
 
     y = forward()
-    dy = xp.asarray(numpy.random.RandomState(0).standard_normal(y.shape))
+    # A module with several outputs (two heads) returns a tuple: one dy each,
+    # and L = sum_i sum(y_i * dy_i).
+    several = isinstance(y, tuple)
+    rs = numpy.random.RandomState(0)
+    dy = tuple(xp.asarray(rs.standard_normal(yi.shape)) for yi in (y if several else (y,)))
     m.zero_grad()
-    analytic = {"input": m.backward(dy, y)}
+    analytic = {"input": m.backward(dy if several else dy[0], y)}
     for name, p in m.named_parameters():
         analytic[name] = p.grad.copy()
 
     def loss():
         with no_grad():                   # the perturbed forwards need no backward
-            return float((forward() * dy).sum())
+            out = forward()
+            return sum(float((yi * dyi).sum())
+                       for yi, dyi in zip(out if several else (out,), dy))
 
     # finite differences run on the host copy, then are compared
     numeric = {"input": numeric_grad(loss, x, h)}
     for name, p in m.named_parameters():
         numeric[name] = numeric_grad(loss, p.data, h)
-    errors = {k: rel_error(analytic[k], numeric[k]) for k in analytic}
+    errors = _errors(analytic, numeric)
     if return_grads:
         return errors, {k: (analytic[k], numeric[k]) for k in analytic}
     return errors

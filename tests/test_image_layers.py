@@ -232,10 +232,10 @@ def test_skip_concat_splits_the_gradient_and_adds_the_paths(xp):
     """body = 3x: y = [x, 3x], so dx = dy_x + 3 dy_h."""
     class Triple(nn.Module):
         def forward(self, x):
-            return self._remember(3 * x, ())
+            return self.remember(3 * x, ())
 
         def backward(self, dy, output=None):
-            self._recall(output)
+            self.recall(output)
             return 3 * dy
     block = nn.SkipConcat(Triple())
     x = xp.asarray([[[[1.0]], [[2.0]]]], dtype=xp.float32)       # (1, 2, 1, 1)

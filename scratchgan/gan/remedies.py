@@ -55,10 +55,10 @@ class Pack(Module):
             raise ShapeError(f"{self!r}: the batch size {m} is not a multiple of "
                              f"pack={self.pack}; choose batch_size = pack * n")
         y = x.reshape((m // self.pack, self.pack * x.shape[1]) + x.shape[2:])
-        return self._remember(y, (x.shape,))
+        return self.remember(y, (x.shape,))
 
     def backward(self, dy, output=None):
-        _, (shape,) = self._recall(output)
+        _, (shape,) = self.recall(output)
         return dy.reshape(shape)
 
     def extra_repr(self):
@@ -104,10 +104,10 @@ class MinibatchStdDev(Module):
                         + x.dtype.type(self.eps))
         s = sigma.mean()
         extra = xp.zeros((n, 1) + x.shape[2:], dtype=x.dtype) + s   # s stays on the device
-        return self._remember(xp.concatenate([x, extra], axis=1), (centred, sigma))
+        return self.remember(xp.concatenate([x, extra], axis=1), (centred, sigma))
 
     def backward(self, dy, output=None):
-        _, (centred, sigma) = self._recall(output)
+        _, (centred, sigma) = self.recall(output)
         n, f = centred.shape[0], sigma.size
         c = centred.shape[1]
         if dy.shape != (n, c + 1) + centred.shape[2:]:

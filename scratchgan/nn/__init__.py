@@ -1,6 +1,6 @@
 """The layer library: each layer's forward and hand-derived backward, one concept per file."""
 from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, Sequential,
-                     ShapeError, is_grad_enabled, no_grad)
+                     ShapeError, is_grad_enabled, no_grad, retain_graph)
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
@@ -14,14 +14,14 @@ from .embedding import Embedding
 from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 from .multiply import Multiply
 from .two_heads import TwoHeads
-from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, concat
+from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, concat, cat, split
 from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
-           "ShapeError", "is_grad_enabled", "no_grad", "Linear", "Conv2d",
+           "ShapeError", "is_grad_enabled", "no_grad", "retain_graph", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ReflectionPad2d",
            "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",
            "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Dropout2d",
            "Embedding", "Softmax", "LogSoftmax", "softmax", "log_softmax", "Multiply",
            "TwoHeads",
-           "Flatten", "Reshape", "ConcatCondition", "Residual", "SkipConcat", "concat", "init"]
+           "Flatten", "Reshape", "ConcatCondition", "Residual", "SkipConcat", "concat", "cat", "split", "init"]

@@ -34,10 +34,10 @@ class ReLU(_Elementwise):
 
     def forward(self, x):
         self._check(x)
-        return self._remember(backend.get_array_module(x).maximum(x, 0), (x,))
+        return self.remember(backend.get_array_module(x).maximum(x, 0), (x,))
 
     def backward(self, dy, output=None):
-        _, (x,) = self._recall(output)
+        _, (x,) = self.recall(output)
         self._check_grad(dy, x)
         return dy * (x > 0)
 
@@ -63,10 +63,10 @@ class LeakyReLU(_Elementwise):
             y = xp.maximum(x, x * a)
         else:
             y = xp.where(x > 0, x, x * a)
-        return self._remember(y, (x,))
+        return self.remember(y, (x,))
 
     def backward(self, dy, output=None):
-        _, (x,) = self._recall(output)
+        _, (x,) = self.recall(output)
         self._check_grad(dy, x)
         a = self.negative_slope
         slope = (x > 0).astype(dy.dtype)        # 1 where x > 0, else 0
@@ -88,10 +88,10 @@ class Sigmoid(_Elementwise):
 
     def forward(self, x):
         self._check(x)
-        return self._remember(sigmoid(x))
+        return self.remember(sigmoid(x))
 
     def backward(self, dy, output=None):
-        y, _ = self._recall(output)
+        y, _ = self.recall(output)
         self._check_grad(dy, y)
         return dy * y * (1 - y)
 
@@ -108,10 +108,10 @@ class Tanh(_Elementwise):
 
     def forward(self, x):
         self._check(x)
-        return self._remember(backend.get_array_module(x).tanh(x))
+        return self.remember(backend.get_array_module(x).tanh(x))
 
     def backward(self, dy, output=None):
-        y, _ = self._recall(output)
+        y, _ = self.recall(output)
         self._check_grad(dy, y)
         return dy * (1 - y * y)
 
@@ -128,10 +128,10 @@ class ELU(_Elementwise):
         xp = backend.get_array_module(x)
         a = x.dtype.type(self.alpha)
         # expm1 of min(x, 0): accurate near 0 and no overflow for large x
-        return self._remember(xp.where(x > 0, x, a * xp.expm1(xp.minimum(x, 0))), (x,))
+        return self.remember(xp.where(x > 0, x, a * xp.expm1(xp.minimum(x, 0))), (x,))
 
     def backward(self, dy, output=None):
-        y, (x,) = self._recall(output)
+        y, (x,) = self.recall(output)
         self._check_grad(dy, x)
         xp = backend.get_array_module(x)
         return xp.where(x > 0, dy, dy * (y + x.dtype.type(self.alpha)))
@@ -158,10 +158,10 @@ class SELU(_Elementwise):
         xp = backend.get_array_module(x)
         t = x.dtype.type
         y = t(self.scale) * xp.where(x > 0, x, t(self.alpha) * xp.expm1(xp.minimum(x, 0)))
-        return self._remember(y, (x,))
+        return self.remember(y, (x,))
 
     def backward(self, dy, output=None):
-        _, (x,) = self._recall(output)
+        _, (x,) = self.recall(output)
         self._check_grad(dy, x)
         xp = backend.get_array_module(x)
         t = x.dtype.type
@@ -176,9 +176,9 @@ class Identity(_Elementwise):
     """
 
     def forward(self, x):
-        return self._remember(x.view())
+        return self.remember(x.view())
 
     def backward(self, dy, output=None):
-        self._recall(output)
+        self.recall(output)
         return dy
 

@@ -151,14 +151,14 @@ class Conv2d(_ConvBase):
             y = shifted_gemm.forward(X, B, g)
             if self.bias is not None:
                 y += self.bias.data.reshape(1, OC, 1, 1)
-            return self._remember(y, ("shifted", g, X, B))
+            return self.remember(y, ("shifted", g, X, B))
         cols = im2col(x, kh, kw, self.stride, self.padding)          # (OH*OW*N, K)
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(OC, -1)  # (OC, K), K = (i, j, c)
         y2 = cols @ W2.T                                             # (OH*OW*N, OC)
         if self.bias is not None:
             y2 += self.bias.data
         y = from_rows(y2, N, OH, OW)                                 # a view, no copy
-        return self._remember(y, ("im2col", tuple(x.shape), cols, W2))
+        return self.remember(y, ("im2col", tuple(x.shape), cols, W2))
 
     def _shifted(self, x_shape):
         if ALGORITHM == "shifted":
@@ -170,7 +170,7 @@ class Conv2d(_ConvBase):
 
     def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, cache = self._recall(output)
+        _, cache = self.recall(output)
         if cache[0] == "shifted":
             return self._backward_shifted(dy, input_grad, *cache[1:])
         _, x_shape, cols, W2 = cache
@@ -294,13 +294,13 @@ class ConvTranspose2d(_ConvBase):
         y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
         if self.bias is not None:
             y += self.bias.data.reshape(1, OC, 1, 1)
-        return self._remember(y, (tuple(x.shape), x2))
+        return self.remember(y, (tuple(x.shape), x2))
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
     def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, (x_shape, x2) = self._recall(output)
+        _, (x_shape, x2) = self.recall(output)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "

@@ -24,13 +24,13 @@ class Dropout(Module):
 
     def forward(self, x):
         if not self.training or self.p == 0.0:
-            return self._remember(x.view(), None)        # the identity: no mask
+            return self.remember(x.view(), None)        # the identity: no mask
         keep = backend.rng().random_sample(x.shape) >= self.p
         scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))  # mask / (1 - p)
-        return self._remember(x * scale, scale)
+        return self.remember(x * scale, scale)
 
     def backward(self, dy, output=None):
-        y, scale = self._recall(output)
+        y, scale = self.recall(output)
         if dy.shape != y.shape:
             raise ValueError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(y.shape)}, got {tuple(dy.shape)}")
@@ -54,7 +54,7 @@ class Dropout2d(Dropout):
     def forward(self, x):
         self._check_rank(x, 4, "(N, C, H, W)")
         if not self.training or self.p == 0.0:
-            return self._remember(x.view(), None)
+            return self.remember(x.view(), None)
         keep = backend.rng().random_sample((x.shape[0], x.shape[1], 1, 1)) >= self.p
         scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))
-        return self._remember(x * scale, scale)
+        return self.remember(x * scale, scale)

@@ -35,10 +35,10 @@ class Embedding(Module):
         if y.size and (int(y.min()) < 0 or int(y.max()) >= self.num_embeddings):
             raise ShapeError(f"{self!r}: labels must lie in [0, {self.num_embeddings}), "
                              f"got values from {int(y.min())} to {int(y.max())}")
-        return self._remember(self.weight.data[xp.asarray(y)], (y,))
+        return self.remember(self.weight.data[xp.asarray(y)], (y,))
 
     def backward(self, dy, output=None):
-        _, (y,) = self._recall(output)
+        _, (y,) = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape) + (self.embedding_dim,):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(y.shape) + (self.embedding_dim,)}, got {tuple(dy.shape)}")

@@ -59,12 +59,12 @@ class InstanceNorm2d(Module):
         inv_sigma = 1.0 / xp.sqrt(var + x.dtype.type(self.eps))
         x_hat *= inv_sigma
         if not self.affine:
-            return self._remember(x_hat.copy(), (x_hat, inv_sigma))   # the cache stays intact
+            return self.remember(x_hat.copy(), (x_hat, inv_sigma))   # the cache stays intact
         y = x_hat * self.weight.data.reshape(1, -1, 1, 1) + self.bias.data.reshape(1, -1, 1, 1)
-        return self._remember(y, (x_hat, inv_sigma))
+        return self.remember(y, (x_hat, inv_sigma))
 
     def backward(self, dy, output=None):
-        y, (x_hat, inv_sigma) = self._recall(output)
+        y, (x_hat, inv_sigma) = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")

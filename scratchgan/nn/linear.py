@@ -50,13 +50,13 @@ class Linear(Module):
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
-        return self._remember(y.reshape(lead + (self.out_features,)), (x, lead))
+        return self.remember(y.reshape(lead + (self.out_features,)), (x, lead))
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported
 
     def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, (x, lead) = self._recall(output)
+        _, (x, lead) = self.recall(output)
         if tuple(dy.shape) != lead + (self.out_features,):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{lead + (self.out_features,)}, got {tuple(dy.shape)}")

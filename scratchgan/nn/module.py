@@ -35,8 +35,8 @@ keys such as ``"0.weight"`` or ``"3.running_mean"``, so a state dict exported
 from the equivalent ``torch.nn`` model (converted to NumPy arrays) loads as is.
 
 A layer implements the contract in two lines: its forward ends in
-``return self._remember(y, cache)`` and its backward starts with
-``y, cache = self._recall(output)``.  ``ForwardCaches`` below does the
+``return self.remember(y, cache)`` and its backward starts with
+``y, cache = self.recall(output)``.  ``ForwardCaches`` below does the
 bookkeeping once for every layer, loss and network.
 """
 from collections import OrderedDict
@@ -90,7 +90,36 @@ def is_grad_enabled():
     return _grad_enabled[0]
 
 
+_retain = [False]               # True inside ``with retain_graph():``
+
+
+class retain_graph:
+    """``with retain_graph():`` backwards that leave their caches in place.
+
+    PyTorch's ``loss.backward(retain_graph=True)``: every backward run inside
+    the block (of every layer it reaches) uses its forward's cache without
+    releasing it, so the same forward can be back-propagated once more.
+    Parameter gradients still add up, so two backwards of dy1 and dy2 leave
+    what one backward of dy1 + dy2 leaves; the one backward is cheaper, and
+    is the usual way (see the module doc).  Nothing that a backward changes
+    in place may live in a cache: the tests run every layer twice this way.
+    """
+
+    def __enter__(self):
+        self._before = _retain[0]
+        _retain[0] = True
+        return self
+
+    def __exit__(self, *exc):
+        _retain[0] = self._before
+        return False
+
+
 _TWICE = object()        # marks a key that two pending forwards share
+_SECOND = ("a second backward for the same forward? If two losses use one output, add "
+           "their gradients and call backward once (dy = dy_a + lam * dy_b); to "
+           "back-propagate one forward twice, run the first backward inside "
+           "`with nn.retain_graph():`")
 
 
 def _name(owner):
@@ -120,6 +149,7 @@ class ForwardCaches:
         self.finished = {}     # id(key) -> (weakref, why): back-propagated, or no_grad
         self.last = "none"     # the last event: none, forward, no_grad, freed, backward
         self.latest = None     # the key of the latest forward, held until the next one
+        self.puts = 0          # forwards filed so far (Module.__call__ checks a forward filed one)
 
     def _forget(self, table, key_id, ref):
         entry = table.get(key_id)
@@ -134,14 +164,15 @@ class ForwardCaches:
     def put(self, key, cache, owner):
         """File ``cache`` under the array ``key`` (or note a no_grad forward)."""
         key_id = id(key)
+        self.puts += 1
         if not _grad_enabled[0]:
             self.finished[key_id] = (self._weak(key, self.finished, key_id), "no_grad")
             self.latest = None             # (may free the previous forward's cache)
             self.last = "no_grad"
             return
-        if isinstance(cache, tuple) and any(c is key for c in cache):
+        if cache is key or (isinstance(cache, tuple) and any(c is key for c in cache)):
             raise RuntimeError(f"{_name(owner)}: a cache must not hold its own key array "
-                               "(it would never be freed); get it back from _recall")
+                               "(it would never be freed); recall(output) hands it back")
         entry = self.pending.get(key_id)
         if entry is not None and entry[0]() is key:
             # Two pending forwards on one array (a loss called twice on the same
@@ -179,8 +210,9 @@ class ForwardCaches:
                 raise BackwardError(f"{_name(owner)}.backward: that {what} was computed under "
                                     "no_grad(), which keeps no cache for a backward")
             raise BackwardError(f"{_name(owner)}.backward: the forward that returned this "
-                                f"{what} has been back-propagated already (a second "
-                                "backward for the same forward); run the forward again")
+                                f"{what} has been back-propagated already: " + _SECOND)
+        if not self.pending and self.last == "unfiled":
+            raise BackwardError(f"{_name(owner)}.backward: " + self._why_empty(what))
         raise BackwardError(
             f"{_name(owner)}.backward: this {what} (shape {tuple(getattr(key, 'shape', ()))}) "
             f"is not what any pending forward returned ({len(self.pending)} pending); "
@@ -193,6 +225,8 @@ class ForwardCaches:
                 f"{_name(owner)}.backward: two pending forwards were given this same {what}, "
                 "so this backward could belong to either; run forwards that need no "
                 "backward under no_grad(), or back-propagate each before the next")
+        if _retain[0]:                          # retain_graph(): leave it for another backward
+            return ref(), cache
         del self.pending[key_id]
         key = ref()
         if key is self.latest:
@@ -204,8 +238,10 @@ class ForwardCaches:
     def _why_empty(self, what):
         return {
             "none": "backward called before forward (no forward has run)",
-            "backward": "every forward has been back-propagated already (a second "
-                        "backward for the same forward?); run the forward again",
+            "backward": "every forward has been back-propagated already: " + _SECOND,
+            "unfiled": f"the last forward returned without filing a cache for its backward; "
+                       f"end the forward with `return self.remember(y, saved)` (README: "
+                       f"Write your own layer)",
             "no_grad": "the last forward ran under no_grad(), which keeps no cache",
             "freed": f"the {what} of that forward was garbage collected before this "
                      f"backward, and its cache with it; keep a reference to it until "
@@ -254,10 +290,10 @@ class Module:
 
         def forward(self, x):
             ...
-            return self._remember(y, cache)      # file the cache under y
+            return self.remember(y, cache)      # file the cache under y
 
         def backward(self, dy, output=None):
-            y, cache = self._recall(output)      # the cache of the forward that returned y
+            y, cache = self.recall(output)      # the cache of the forward that returned y
             ...
             return dx
     """
@@ -273,10 +309,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, dy, output=None):
-        raise NotImplementedError(f"{type(self).__name__}.backward")
+        name = type(self).__name__
+        raise NotImplementedError(
+            f"{name} has no backward. scratchgan has no autograd: a module of your own "
+            f"writes its backward next to its forward. End {name}.forward with "
+            f"`return self.remember(y, saved)` and write\n"
+            f"    def backward(self, dy, output=None):\n"
+            f"        y, saved = self.recall(output)\n"
+            f"        ...  # call each child's backward in reverse order, with its own output\n"
+            f"        return dx\n"
+            f"(README: Write your own layer; check it with scratchgan.gradcheck)")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        caches = self._forward_caches()
+        filed = caches.puts
+        y = self.forward(*args, **kwargs)
+        if caches.puts == filed:         # a forward that forgot remember(): say so at backward
+            caches.last = "unfiled"
+        return y
 
     def _forward_caches(self):
         caches = self.__dict__.get("_caches")
@@ -284,14 +334,18 @@ class Module:
             caches = self._caches = ForwardCaches()
         return caches
 
-    def _remember(self, y, cache=None):
-        """End of a forward: file ``cache`` for the backward of this ``y``; return y."""
-        self._forward_caches().put(y, cache, self)
+    def remember(self, y, saved=None):
+        """End of a forward: keep ``saved`` (anything: an array, a tuple) for the
+        backward of this ``y``; returns y.  ``saved`` must not hold y itself
+        (``recall`` hands y back): it would never be freed."""
+        self._forward_caches().put(y, saved, self)
         return y
 
-    def _recall(self, output):
-        """Start of a backward: (y, cache) of the forward that returned ``output``
-        (None: the only pending one).  Raises ``BackwardError`` otherwise."""
+    def recall(self, output=None):
+        """Start of a backward: ``(y, saved)`` of the forward that returned
+        ``output`` (None: the only pending one), released unless inside
+        ``retain_graph()``.  Raises ``BackwardError`` for a stale, second or
+        ambiguous backward."""
         return self._forward_caches().take(output, self)
 
     def pending_forwards(self):
@@ -616,12 +670,12 @@ class Sequential(Module):
 
     def forward(self, x):
         if not len(self.layers):
-            return self._remember(x.view(), ())          # the identity, as PyTorch's
+            return self.remember(x.view(), ())          # the identity, as PyTorch's
         hidden = []
         for layer in self.layers:
             x = layer(x)
             hidden.append(x)
-        return self._remember(x, tuple(hidden[:-1]))     # y itself is the key
+        return self.remember(x, tuple(hidden[:-1]))     # y itself is the key
 
     def backward(self, dy, output=None, input_grad=True):
         """Back-propagate through every layer, last to first.
@@ -631,7 +685,7 @@ class Sequential(Module):
         Conv2d) skips that product, as PyTorch skips gradients nobody asked for.
         Returns dL/dx, or None when it was skipped.
         """
-        y, hidden = self._recall(output)
+        y, hidden = self.recall(output)
         outputs = hidden + (y,)                       # what each layer returned
         first = self.layers[0] if len(self.layers) else None
         for layer, out in zip(reversed(self.layers), reversed(outputs)):

@@ -20,10 +20,10 @@ class Multiply(Module):
                              f"{tuple(getattr(a, 'shape', ()))} and "
                              f"{tuple(getattr(b, 'shape', ()))} (nothing is broadcast)")
         self._check_dtype(b, a)
-        return self._remember(a * b, (a, b))
+        return self.remember(a * b, (a, b))
 
     def backward(self, dy, output=None):
-        y, (a, b) = self._recall(output)
+        y, (a, b) = self.recall(output)
         if dy.shape != y.shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")

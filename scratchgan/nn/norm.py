@@ -169,13 +169,13 @@ class BatchNorm1d(Module):
             xhat *= invstd.reshape(shape)
         cache = (use_batch, xhat, invstd, shape, M)
         if not self.affine:
-            return self._remember(xhat.copy(), cache)  # the cache must stay intact
+            return self.remember(xhat.copy(), cache)  # the cache must stay intact
         y = xhat * self.weight.data.reshape(shape)     # gamma * xhat + beta
         y += self.bias.data.reshape(shape)
-        return self._remember(y, cache)
+        return self.remember(y, cache)
 
     def backward(self, dy, output=None):
-        _, (use_batch, xhat, invstd, shape, M) = self._recall(output)
+        _, (use_batch, xhat, invstd, shape, M) = self.recall(output)
         if tuple(dy.shape) != tuple(xhat.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(xhat.shape)}, got {tuple(dy.shape)}")

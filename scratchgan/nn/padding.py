@@ -45,10 +45,10 @@ class ReflectionPad2d(Module):
                              f"{tuple(x.shape)}")
         xp = backend.get_array_module(x)
         y = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode="reflect")
-        return self._remember(y, (tuple(x.shape),))
+        return self.remember(y, (tuple(x.shape),))
 
     def backward(self, dy, output=None):
-        y, (x_shape,) = self._recall(output)
+        y, (x_shape,) = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")

@@ -85,10 +85,10 @@ class AvgPool2d(_Pool2d):
         rows, planes_shape, pad, OH, OW = self._windows(x, 0)
         N, C = x.shape[:2]
         y = self._to_nchw(rows.mean(axis=1), N, C, OH, OW)
-        return self._remember(y, (tuple(x.shape), planes_shape, pad))
+        return self.remember(y, (tuple(x.shape), planes_shape, pad))
 
     def backward(self, dy, output=None):
-        y, (x_shape, planes_shape, pad) = self._recall(output)
+        y, (x_shape, planes_shape, pad) = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")
@@ -109,10 +109,10 @@ class MaxPool2d(_Pool2d):
         argmax = rows.argmax(axis=1)                  # the first maximum, on a tie
         y = self._to_nchw(xp.take_along_axis(rows, argmax[:, None], axis=1)[:, 0],
                           N, C, OH, OW)
-        return self._remember(y, (tuple(x.shape), planes_shape, pad, argmax))
+        return self.remember(y, (tuple(x.shape), planes_shape, pad, argmax))
 
     def backward(self, dy, output=None):
-        y, (x_shape, planes_shape, pad, argmax) = self._recall(output)
+        y, (x_shape, planes_shape, pad, argmax) = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")

@@ -4,6 +4,8 @@ Reshaping moves no numbers, so its backward just reshapes the gradient back.
 Branching is where the chain rule's *sum* appears: when one tensor feeds two
 paths, its gradient is the sum of the gradients arriving from both.
 """
+import itertools
+
 from .. import backend
 from .module import Module, ShapeError
 
@@ -25,10 +27,10 @@ class Flatten(Module):
                              f"and at least one more, got shape {tuple(x.shape)}; a single "
                              f"sample needs a batch axis: x[None]")
         self._check_rank(x, (2, 3, 4, 5), "(N, ...)")
-        return self._remember(x.reshape(x.shape[0], -1), (x,))
+        return self.remember(x.reshape(x.shape[0], -1), (x,))
 
     def backward(self, dy, output=None):
-        y, (x,) = self._recall(output)
+        y, (x,) = self.recall(output)
         if dy.shape != y.shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape "
                              f"{tuple(y.shape)}, got {tuple(dy.shape)}")
@@ -51,26 +53,72 @@ class Reshape(Module):
         if x.ndim < 1 or x.size != x.shape[0] * size:
             raise ShapeError(f"{self!r}: cannot reshape input {tuple(x.shape)} to "
                              f"(N, {', '.join(map(str, self.shape))})")
-        return self._remember(x.reshape((x.shape[0],) + self.shape), (x.shape,))
+        return self.remember(x.reshape((x.shape[0],) + self.shape), (x.shape,))
 
     def backward(self, dy, output=None):
-        _, (x_shape,) = self._recall(output)
+        _, (x_shape,) = self.recall(output)
         return dy.reshape(x_shape)
 
     def extra_repr(self):
         return ", ".join(map(str, self.shape))
 
 
+def cat(tensors, dim=0):
+    """Join arrays along ``dim``, as ``torch.cat((a, b, c), dim)``.
+
+    Forward:   y = [a, b, c] along dim           (sizes k_a + k_b + k_c on dim)
+    Backward:  y's entries are a's, b's and c's entries moved, so dy cut at
+               the seams gives each its gradient:  da, db, dc = split(dy, [k_a, k_b, k_c], dim)
+
+    All other axes must agree (nothing is broadcast).  In a module of your own,
+    keep the sizes for the backward: ``sizes = [t.shape[dim] for t in tensors]``.
+    """
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("cat: needs at least one array")
+    first = tensors[0]
+    if not all(hasattr(t, "ndim") for t in tensors):
+        raise TypeError("cat: every item must be an array, got "
+                        + ", ".join(type(t).__name__ for t in tensors))
+    axis = dim % first.ndim if first.ndim else 0
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
+                first.shape[:axis] + first.shape[axis + 1:]:
+            raise ShapeError(f"cat: array {i} has shape {tuple(t.shape)}, but every array "
+                             f"must match array 0's {tuple(first.shape)} on all axes except "
+                             f"dim={dim}")
+    xp = backend.get_array_module(*tensors)
+    return xp.concatenate(tensors, axis=axis)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Cut ``x`` along ``dim``, as ``torch.split``: an int gives pieces of that
+    size (the last may be smaller), a list gives pieces of those sizes (they
+    must add up to ``x.shape[dim]``).  Returns a tuple of views.
+
+    ``split`` is ``cat``'s backward, and ``cat`` is ``split``'s.
+    """
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size < 1:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sections = [size] * (n // size) + ([n % size] if n % size else [])
+    else:
+        sections = [int(k) for k in split_size_or_sections]
+        if sum(sections) != n or min(sections, default=0) < 0:
+            raise ShapeError(f"split: sections {sections} must be >= 0 and add up to "
+                             f"{n}, the size of dim={dim} of shape {tuple(x.shape)}")
+    xp = backend.get_array_module(x)
+    cuts = list(itertools.accumulate(sections))[:-1]
+    return tuple(xp.split(x, cuts, axis=dim))
+
+
 def concat(a, b, axis=1):
     """Join two arrays along ``axis``; returns (y, split) where ``split(dy)``
-    gives (da, db), the gradient cut back at the seam."""
-    xp = backend.get_array_module(a, b)
-    k = a.shape[axis]
-
-    def split(dy):
-        return xp.split(dy, [k], axis=axis)
-
-    return xp.concatenate([a, b], axis=axis), split
+    gives (da, db), the gradient cut back at the seam (``cat`` and ``split``)."""
+    sections = [a.shape[axis], b.shape[axis]]
+    return cat((a, b), axis), lambda dy: split(dy, sections, axis)
 
 
 class ConcatCondition(Module):
@@ -107,10 +155,10 @@ class ConcatCondition(Module):
             c = xp.broadcast_to(c[:, :, None, None], c.shape + x.shape[2:])
         h, split = concat(x, c.astype(x.dtype, copy=False), axis=1)
         y = self.body(h)
-        return self._remember(y, (split, image, x_shape))
+        return self.remember(y, (split, image, x_shape))
 
     def backward(self, dy, output=None):
-        y, (split, image, x_shape) = self._recall(output)
+        y, (split, image, x_shape) = self.recall(output)
         dx, dc = split(self.body.backward(dy, y))     # the body returned y itself
         self.grad_condition = dc.sum(axis=(2, 3)) if image else dc
         return dx.reshape(x_shape)
@@ -139,10 +187,10 @@ class SkipConcat(Module):
             raise ShapeError(f"SkipConcat: body must keep the batch and spatial size of "
                              f"{tuple(x.shape)}, but returned {tuple(h.shape)}")
         y, split = concat(x, h, axis=1)
-        return self._remember(y, (h, split))
+        return self.remember(y, (h, split))
 
     def backward(self, dy, output=None):
-        _, (h, split) = self._recall(output)
+        _, (h, split) = self.recall(output)
         dy_x, dy_h = split(dy)
         return dy_x + self.body.backward(dy_h, h)
 
@@ -163,8 +211,8 @@ class Residual(Module):
         if h.shape != x.shape:
             raise ShapeError(f"Residual: body must keep the shape {tuple(x.shape)}, "
                              f"but returned {tuple(h.shape)}")
-        return self._remember(x + h, (h,))
+        return self.remember(x + h, (h,))
 
     def backward(self, dy, output=None):
-        _, (h,) = self._recall(output)
+        _, (h,) = self.recall(output)
         return dy + self.body.backward(dy, h)

@@ -57,10 +57,10 @@ class Softmax(_OverAxis):
 
     def forward(self, x):
         self._check(x)
-        return self._remember(softmax(x, self.dim))
+        return self.remember(softmax(x, self.dim))
 
     def backward(self, dy, output=None):
-        y, _ = self._recall(output)
+        y, _ = self.recall(output)
         self._check_grad(dy, y)
         return y * (dy - (dy * y).sum(axis=self.dim, keepdims=True))
 
@@ -70,10 +70,10 @@ class LogSoftmax(_OverAxis):
 
     def forward(self, x):
         self._check(x)
-        return self._remember(log_softmax(x, self.dim))
+        return self.remember(log_softmax(x, self.dim))
 
     def backward(self, dy, output=None):
-        y, _ = self._recall(output)
+        y, _ = self.recall(output)
         self._check_grad(dy, y)
         xp = backend.get_array_module(y)
         return dy - xp.exp(y) * dy.sum(axis=self.dim, keepdims=True)

@@ -27,7 +27,7 @@ class TwoHeads(Module):
     def forward(self, x):
         h = self.trunk(x)
         a, b = self.head_a(h), self.head_b(h)
-        self._remember(a, (h, b))             # filed under the first head's output
+        self.remember(a, (h, b))             # filed under the first head's output
         return a, b
 
     def backward(self, grads, outputs=None, input_grad=True):
@@ -36,7 +36,7 @@ class TwoHeads(Module):
         if da is None and db is None:
             raise ValueError(f"{self!r}: backward needs the gradient of at least one head")
         a_out = None if outputs is None else outputs[0]
-        a, (h, b) = self._recall(a_out)
+        a, (h, b) = self.recall(a_out)
         if outputs is not None and outputs[1] is not b:
             raise ShapeError(f"{self!r}: the two outputs given to backward do not come from "
                              f"the same forward")

@@ -31,10 +31,10 @@ class Upsample(Module):
         N, C, H, W = x.shape
         y = x[:, :, :, None, :, None]                                 # (N, C, H, 1, W, 1)
         y = y.repeat(s, axis=3).repeat(s, axis=5).reshape(N, C, H * s, W * s)
-        return self._remember(y, ())
+        return self.remember(y, ())
 
     def backward(self, dy, output=None):
-        y, () = self._recall(output)
+        y, () = self.recall(output)
         if tuple(dy.shape) != tuple(y.shape):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")
