@@ -5,7 +5,8 @@ from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
 from .instance_norm import InstanceNorm2d
-from .padding import ReflectionPad2d
+from .padding import (ConstantPad2d, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,
+                      CircularPad2d)
 from .upsample import Upsample
 from .pool import AvgPool2d, MaxPool2d
 from .activation import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, SELU, Identity, sigmoid
@@ -19,7 +20,8 @@ from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
            "ShapeError", "is_grad_enabled", "no_grad", "retain_graph", "Linear", "Conv2d",
-           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ReflectionPad2d",
+           "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ConstantPad2d", "ZeroPad2d", "ReflectionPad2d",
+           "ReplicationPad2d", "CircularPad2d",
            "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",
            "Sigmoid", "Tanh", "ELU", "SELU", "Identity", "sigmoid", "Dropout", "Dropout2d",
            "Embedding", "Softmax", "LogSoftmax", "softmax", "log_softmax", "Multiply",

@@ -25,6 +25,10 @@ from . import init
 from .gemm import at_b
 from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
 from . import shifted_gemm
+from .padding import check_fits, pad2d, pad2d_backward
+
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+                 "circular": "circular"}
 
 #: Conv2d's algorithm: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
 #: im2col), or "im2col" / "shifted" to force one (tests compare the two).
@@ -77,12 +81,19 @@ class _ConvBase(Module):
             s += f", output_padding={self.output_padding}"
         if self.bias is None:
             s += ", bias=False"
+        if getattr(self, "padding_mode", "zeros") != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
         return s
 
 
 class Conv2d(_ConvBase):
     """2-D cross-correlation, as ``torch.nn.Conv2d(in, out, kernel_size, stride,
-    padding, bias)`` (dilation 1, groups 1, zero padding).
+    padding, dilation=1, groups=1, bias, padding_mode)`` (dilation 1, groups 1).
+
+    ``padding_mode`` "zeros" (the default) pads inside im2col; "reflect",
+    "replicate" and "circular" pad x first (``padding.pad2d``), convolve
+    with no padding, and fold the padded copies' gradients back onto x
+    (``padding.pad2d_backward``), as PyTorch does.
 
     Shapes:  x (N, C, H, W)  ->  y (N, OC, OH, OW)
              W (OC, C, kh, kw),  b (OC,)
@@ -117,10 +128,17 @@ class Conv2d(_ConvBase):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True):
+                 dilation=1, groups=1, bias=True, padding_mode="zeros"):
         super().__init__()
+        if isinstance(padding, str):
+            raise NotImplementedError(f"Conv2d: padding={padding!r} is not implemented; give "
+                                      f"the padding as an int or (ph, pw)")
         self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
         _only_plain("Conv2d", dilation=dilation, groups=groups)
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Conv2d: padding_mode must be one of {list(PADDING_MODES)}, "
+                             f"got {padding_mode!r}")
+        self.padding_mode = padding_mode
         kh, kw = self.kernel_size
         W, b = init.pytorch_default((self.out_channels, self.in_channels, kh, kw),
                                     fan_in=self.in_channels * kh * kw, bias=bias)
@@ -145,20 +163,25 @@ class Conv2d(_ConvBase):
                              f"(need H + 2*ph >= {kh} and W + 2*pw >= {kw}); "
                              f"got input shape {tuple(x.shape)}")
         _, OC, OH, OW = self.output_shape(x.shape)
+        x_shape, padding = tuple(x.shape), self.padding
+        if self.padding_mode != "zeros":      # pad by the mode first, then convolve unpadded
+            pads = (pw, pw, ph, ph)
+            check_fits(repr(self), x_shape, pads, PADDING_MODES[self.padding_mode])
+            x, padding = pad2d(x, pads, PADDING_MODES[self.padding_mode]), (0, 0)
         if self._shifted(x.shape):                                   # stride 1: no im2col
-            g = shifted_gemm.Geometry(x.shape, OC, self.kernel_size, self.padding)
+            g = shifted_gemm.Geometry(x.shape, OC, self.kernel_size, padding)
             X, B = shifted_gemm.pad_rows(x, g), shifted_gemm.taps(self.weight.data)
             y = shifted_gemm.forward(X, B, g)
             if self.bias is not None:
                 y += self.bias.data.reshape(1, OC, 1, 1)
-            return self.remember(y, ("shifted", g, X, B))
-        cols = im2col(x, kh, kw, self.stride, self.padding)          # (OH*OW*N, K)
+            return self.remember(y, (x_shape, "shifted", g, X, B))
+        cols = im2col(x, kh, kw, self.stride, padding)               # (OH*OW*N, K)
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(OC, -1)  # (OC, K), K = (i, j, c)
         y2 = cols @ W2.T                                             # (OH*OW*N, OC)
         if self.bias is not None:
             y2 += self.bias.data
         y = from_rows(y2, N, OH, OW)                                 # a view, no copy
-        return self.remember(y, ("im2col", tuple(x.shape), cols, W2))
+        return self.remember(y, (x_shape, "im2col", tuple(x.shape), padding, cols, W2))
 
     def _shifted(self, x_shape):
         if ALGORITHM == "shifted":
@@ -170,14 +193,22 @@ class Conv2d(_ConvBase):
 
     def backward(self, dy, output=None, input_grad=True):
         """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, cache = self.recall(output)
-        if cache[0] == "shifted":
-            return self._backward_shifted(dy, input_grad, *cache[1:])
-        _, x_shape, cols, W2 = cache
+        _, (x_shape, algorithm, *cache) = self.recall(output)
         out_shape = self.output_shape(x_shape)
         if tuple(dy.shape) != out_shape:
             raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
                              f"got {tuple(dy.shape)}")
+        if algorithm == "shifted":
+            dx = self._backward_shifted(dy, input_grad, *cache)
+        else:
+            dx = self._backward_im2col(dy, input_grad, *cache)
+        if dx is None or self.padding_mode == "zeros":
+            return dx
+        ph, pw = self.padding                 # the padded copies' gradients, folded back
+        return pad2d_backward(dx, x_shape, (pw, pw, ph, ph), PADDING_MODES[self.padding_mode])
+
+    def _backward_im2col(self, dy, input_grad, x_shape, padding, cols, W2):
+        """dW, db and dx by one GEMM each and col2im (x_shape: the padded input's)."""
         OC, C = self.out_channels, self.in_channels
         kh, kw = self.kernel_size
         dy2 = to_rows(dy)                               # (OH*OW*N, OC), free if HWNC
@@ -189,14 +220,10 @@ class Conv2d(_ConvBase):
         if not input_grad:
             return None
         dcols = dy2 @ W2                                           # (OH*OW*N, K)
-        return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
+        return col2im(dcols, x_shape, kh, kw, self.stride, padding)
 
     def _backward_shifted(self, dy, input_grad, g, X, B):
         """The same three gradients by shifted GEMMs (``shifted_gemm.py``)."""
-        out_shape = (g.N, g.OC, g.OH, g.OW)
-        if tuple(dy.shape) != out_shape:
-            raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
-                             f"got {tuple(dy.shape)}")
         dZ = shifted_gemm.spread(dy, g)
         if self.weight.requires_grad:
             self.weight.grad += shifted_gemm.weight_grad(X, dZ, g)
