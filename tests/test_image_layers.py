@@ -134,10 +134,14 @@ def test_upsample_backward_sums_each_block(xp):
 
 
 def test_upsample_errors():
-    with pytest.raises(ValueError, match="positive integer"):
-        nn.Upsample(scale_factor=1.5)
-    with pytest.raises(ValueError, match="nearest"):
-        nn.Upsample(scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        nn.Upsample(scale_factor=2, mode="trilinear")
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        nn.Upsample()
+    with pytest.raises(ValueError, match="positive"):
+        nn.Upsample(scale_factor=0)
+    with pytest.raises(ValueError, match="align_corners only applies"):
+        nn.Upsample(scale_factor=2, align_corners=True)
 
 
 # ------------------------------------------------------------ pooling
