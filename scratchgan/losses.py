@@ -34,7 +34,7 @@ import numpy
 from . import backend
 from .nn.activation import sigmoid
 from .nn.softmax import log_softmax
-from .nn.module import ForwardCaches, ShapeError
+from .nn.module import ForwardCaches, ShapeError, array_mover
 
 
 class _Loss:
@@ -50,6 +50,21 @@ class _Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+    # -- devices, as PyTorch's criterion.cuda() / .to(device) -------------------
+    def to(self, device=None, dtype=None):
+        """Move the loss's own arrays (a class ``weight``) to ``"cpu"``/``"gpu"``;
+        a loss without arrays has nothing to move.  No GPU: a clear error."""
+        convert = array_mover(device, dtype, f"{type(self).__name__}.to")
+        if getattr(self, "weight", None) is not None:
+            self.weight = convert(self.weight)
+        return self
+
+    def cuda(self):
+        return self.to("gpu")
+
+    def cpu(self):
+        return self.to("cpu")
 
     # -- the contract, as for layers, with pred as the key ---------------------
     def _remember(self, pred, cache, value):

@@ -255,6 +255,34 @@ class ForwardCaches:
         return ForwardCaches()          # a copy of a layer starts with no pending forward
 
 
+def array_mover(device, dtype, who):
+    """A function that moves one array to ``device`` ("cpu"/"numpy", "gpu"/"cuda"/
+    "cuda:0"/"cupy", a torch.device-like object, or None: stay) and casts its
+    floats to ``dtype``; checked here, so a bad device or a missing GPU raises
+    before anything moves.  ``who`` names the caller in the errors."""
+    name = getattr(device, "type", device)           # a torch.device-like object
+    if isinstance(name, str) and name.startswith("cuda:"):
+        name = "cuda"                                 # one GPU: "cuda:0" is "cuda"
+    if name not in (None, "gpu", "cuda", "cupy", "cpu", "numpy"):
+        raise ValueError(f"{who}: unknown device {device!r}; expected 'cpu' or 'gpu' "
+                         f"('cuda', 'cuda:0')")
+    if name in ("gpu", "cuda", "cupy") and not backend.gpu_available():
+        raise backend.BackendError(
+            f"{who}({device!r}): no GPU here (CuPy missing or no CUDA device); install "
+            "the `gpu` extra on a machine with a GPU")
+
+    def convert(a):
+        if name in ("gpu", "cuda", "cupy"):
+            a = backend.device_module().asarray(a)
+        elif name in ("cpu", "numpy"):
+            a = backend.to_host(a)
+        if dtype is not None and a.dtype.kind == "f":
+            a = a.astype(dtype)
+        return a
+
+    return convert
+
+
 class Parameter:
     """A trainable array ``data`` and its accumulated gradient ``grad``.
 
@@ -400,6 +428,14 @@ class Module:
         for name, child in self.named_children():
             yield from child.named_buffers(prefix + name + ".")
 
+    def apply(self, fn):
+        """Call ``fn(m)`` on every child module (recursively), then on this one,
+        as ``torch.nn.Module.apply``: ``G.apply(weights_init_normal)``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # -- modes and gradients ------------------------------------------------
     def train(self, mode=True):
         """Training mode: BatchNorm uses batch statistics, Dropout drops."""
@@ -477,25 +513,12 @@ class Module:
     def to(self, device=None, dtype=None):
         """Move parameters and buffers to ``"cpu"``/``"gpu"`` and/or cast them.
 
+        PyTorch's spellings work too: ``"cuda"``, ``"cuda:0"``, ``"numpy"``.
+
         This replaces the arrays (views into flat buffers are lost), so create
         optimizers after moving a model.
         """
-        if device in ("gpu", "cuda", "cupy") and not backend.gpu_available():
-            raise backend.BackendError(
-                f"{type(self).__name__}.to({device!r}): no GPU here (CuPy missing or "
-                "no CUDA device); install the `gpu` extra on a machine with a GPU")
-
-        def convert(a):
-            if device in ("gpu", "cuda", "cupy"):
-                a = backend.device_module().asarray(a)
-            elif device in ("cpu", "numpy"):
-                a = backend.to_host(a)
-            elif device is not None:
-                raise ValueError(f"{type(self).__name__}.to: unknown device {device!r}")
-            if dtype is not None and a.dtype.kind == "f":
-                a = a.astype(dtype)
-            return a
-
+        convert = array_mover(device, dtype, f"{type(self).__name__}.to")
         for m in self.modules():
             for name, value in vars(m).items():
                 if isinstance(value, Parameter):
