@@ -573,3 +573,37 @@ def test_split_is_disjoint_and_seeded():
     assert inputs.shape == targets.shape == x.shape
     with pytest.raises(ValueError, match="unknown task"):
         tr.paired(x, "colour")
+
+
+# ---------------------------------------------------------------- data_dir is the only place
+def test_data_dir_without_download_looks_nowhere_else(isolated, monkeypatch):
+    """Files in the cache, the environment folder and the shared folder are not
+    used when data_dir is named; the error names data_dir alone."""
+    fake_split(mnist.default_cache_dir("mnist"), "test", 3, 30)
+    fake_split(isolated / "env", "test", 3, 20)
+    monkeypatch.setenv("SCRATCHGAN_DATA", str(isolated / "env"))
+    (isolated / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no MNIST files") as info:
+        mnist.load_mnist("test", data_dir=isolated / "empty", download=False)
+    assert "env" not in str(info.value) and "xdg" not in str(info.value)
+    with pytest.raises(DataError, match="does not exist"):
+        mnist.load_mnist("test", data_dir=isolated / "missing", download=False)
+
+
+def test_data_dir_with_download_fills_that_folder(isolated, server, monkeypatch):
+    blobs, sums = fixture_bytes(isolated, "test", n=3)
+    monkeypatch.setitem(mnist.SHA256, "mnist", sums)
+    for name, blob in blobs.items():
+        server.routes[f"/m/{name}"] = blob
+    x, _ = mnist.load_mnist("test", data_dir=isolated / "root", progress=False,
+                            mirrors=[server.url + "/m/"])
+    assert len(x) == 3
+    assert (isolated / "root" / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
+    assert not mnist.default_cache_dir("mnist").exists()        # not the cache
+
+
+def test_image_size_resizes_on_loading(isolated):
+    fake_split(isolated / "d", "test", 4, 255)
+    x, _ = mnist.load_mnist("test", data_dir=isolated / "d", download=False, image_size=32)
+    assert x.shape == (4, 1, 32, 32) and x.dtype == numpy.float32
+    numpy.testing.assert_allclose(x, 1.0, atol=1e-6)             # a constant image stays constant

@@ -4,6 +4,8 @@
 * ``mnist``      ``load_mnist`` / ``load_fashion_mnist``: find, or download and
                  verify, the files; return float32 images in [-1, 1]
 * ``sampler``    ``ArraySampler``: random minibatches on the arrays' device
+* ``loader``     ``DataLoader``, ``ArrayDataset``: epochs of batches, as PyTorch's
+* ``resize``     ``resize_images``: bilinear or bicubic, e.g. MNIST's 28 x 28 to 32 x 32
 * ``synthetic``  ``vertical_lines``: images made on the fly, no files needed
 * ``toy``        1D/2D distributions for the toy demos (ring and grid of
                  Gaussians and their mode centres)
@@ -13,6 +15,8 @@
 from .idx import DataError, read_idx, write_idx
 from .mnist import TestSplitFallback, load_dataset, load_fashion_mnist, load_mnist
 from .sampler import ArraySampler
+from .loader import ArrayDataset, DataLoader
+from .resize import resize_images
 from .synthetic import vertical_lines, vertical_lines_sampler
 from . import translation
 from .toy import (grid_centres, grid_of_gaussians, line_2d, normal_1d, ring_centres,
@@ -21,7 +25,7 @@ from .toy import (grid_centres, grid_of_gaussians, line_2d, normal_1d, ring_cent
 __all__ = [
     "DataError", "read_idx", "write_idx",
     "load_dataset", "load_mnist", "load_fashion_mnist", "TestSplitFallback",
-    "ArraySampler",
+    "ArraySampler", "ArrayDataset", "DataLoader", "resize_images",
     "vertical_lines", "vertical_lines_sampler",
     "normal_1d", "line_2d", "sine_2d", "ring_of_gaussians", "grid_of_gaussians",
     "ring_centres", "grid_centres",

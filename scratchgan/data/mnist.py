@@ -17,6 +17,9 @@ of the split wins; each file may be gzipped or not, so
 ``train-images.idx3-ubyte`` are all accepted):
 
 1. the ``data_dir`` argument: ``data_dir/<dataset>/``, then ``data_dir/`` itself;
+   when ``data_dir`` is given it is the *only* place looked (downloads, if
+   on, go into ``data_dir/<dataset>/``), as torchvision's ``root``; the
+   folders below are searched only without it;
 2. the environment variable ``SCRATCHGAN_DATA``, in the same two ways (a flat
    folder named after the *other* dataset, e.g. ``.../mnist`` while loading
    Fashion-MNIST, is skipped: the file names are the same);
@@ -342,29 +345,51 @@ def _read_split(images_path, labels_path):
 
 
 def load_dataset(name, split="train", data_dir=None, download=True, *,
-                 cache_dir=None, mirrors=None, progress=True, only_data_dir=False):
+                 cache_dir=None, mirrors=None, progress=True, only_data_dir=False,
+                 image_size=None, resize_mode="bilinear"):
     """Load ``split`` of ``name`` ("mnist" or "fashion-mnist"); see the module doc.
 
     Returns ``(images, labels)``: float32 (N, 1, 28, 28) in [-1, 1], int64 (N,).
+    ``data_dir`` given: look there (and in ``data_dir/<name>/``) only, as
+    torchvision's ``root``; with ``download=True`` a missing split is
+    downloaded into ``data_dir/<name>/``; with ``download=False`` nothing
+    else is tried (no other folder, no network), and a folder that does not
+    exist or holds neither split raises ``DataError`` naming it and the files
+    looked for.  ``only_data_dir=True`` also turns downloads off.
+    Without ``data_dir`` every folder of the module doc is searched.
     ``cache_dir`` replaces the download folder and ``mirrors`` the mirror list.
-    ``only_data_dir=True``: look in ``data_dir`` (and ``data_dir/<name>/``) only,
-    never elsewhere and never on the internet; a folder that does not exist or
-    holds neither split raises ``DataError`` naming it and the files looked for.
+    ``image_size`` (an int or (H, W)) resizes the images after loading, as the
+    lecture scripts' ``transforms.Resize(opt.img_size)`` (``resize_images``,
+    ``resize_mode`` "bilinear" or "bicubic").
     """
     _check_name(name)
     if split not in FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if only_data_dir:
-        _check_data_dir(name, data_dir)
         download = False
+    if data_dir is not None:
+        only_data_dir = True                   # the folder the user named, and nothing else
+        if not download:
+            _check_data_dir(name, data_dir)
+        cache_dir = Path(data_dir) / name      # where a download goes
+    elif only_data_dir:
+        raise ValueError("only_data_dir=True needs a data_dir")
+
+    def finish(images, labels):
+        if image_size is not None:
+            from .resize import resize_images
+            images = resize_images(images, image_size, resize_mode)
+        return images, labels
+
     found = find_split(name, split, data_dir, cache_dir, only_data_dir)
     if found is not None:
-        return _read_split(*found)
+        return finish(*_read_split(*found))
 
     failure = None
     if download:
         try:
-            return _read_split(*download_split(name, split, cache_dir, mirrors, progress))
+            return finish(*_read_split(*download_split(name, split, cache_dir, mirrors,
+                                                       progress)))
         except DataError as e:
             failure = e
 
@@ -378,7 +403,7 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
                 f"training on the {len(images):,}-image test split of {TITLES[name]} found "
                 f"at {test[0].parent}, because the 60,000 training {THINGS[name]} are not "
                 f"there and {why}"), stacklevel=3)
-            return images, labels
+            return finish(images, labels)
 
     searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir,
                                                         only_data_dir))

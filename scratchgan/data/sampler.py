@@ -44,7 +44,14 @@ class ArraySampler:
         self._order, self._pos = None, 0
 
     def __len__(self):
+        """The number of examples (not of batches: a sampler has no epochs; see
+        ``DataLoader`` for PyTorch's epoch loop, whose ``len`` counts batches)."""
         return len(self.images)
+
+    def __iter__(self):
+        raise TypeError("ArraySampler draws minibatches with sampler(m) and has no epochs "
+                        "to iterate; for PyTorch's `for imgs, labels in dataloader` use "
+                        "scratchgan.data.DataLoader((images, labels), batch_size, shuffle=True)")
 
     def _draw(self, m):
         rng = self.rng if self.rng is not None else backend.rng()
