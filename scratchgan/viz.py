@@ -16,7 +16,8 @@ What the pictures show:
   sit at 1/2.
 * ``draw_2d``: real and generated points over a heat map of D(x, y).
 * ``save_strip`` / ``save_snapshot_gif``: snapshots over training as a figure
-  strip or an animated GIF; ``save_image_grid`` / ``save_gif`` for images.
+  strip or an animated GIF; ``save_image_grid`` / ``save_gif`` for images;
+  ``make_grid`` / ``save_image`` are torchvision's, exactly (``image_grid.py``).
 
 Snapshots are plain dicts of NumPy arrays (``snapshot_1d``, ``snapshot_2d``
 take them from a ``GANTrainer``), so they can be taken during training and
@@ -30,6 +31,7 @@ from matplotlib.figure import Figure
 
 from . import backend
 from .atomic import atomic_path
+from .image_grid import make_grid, save_image  # noqa: F401  (torchvision's, re-exported)
 from .metrics import gaussian_kde
 
 REAL_COLOUR, FAKE_COLOUR = "tab:blue", "tab:orange"
@@ -331,28 +333,6 @@ def save_gif(frames, path, fps=2, loop=0):
 
 
 # ------------------------------------------------------------- images
-def make_grid(images, nrow=8, padding=2, pad_value=1.0):
-    """Tile (N, C, H, W) images in [-1, 1] into one (H', W', C) array in [0, 1].
-
-    ``nrow`` images per row, as ``torchvision.utils.make_grid``; the gaps are
-    ``pad_value`` (white).
-    """
-    x = _host(images)
-    if x.ndim == 3:
-        x = x[:, None]
-    n, c, h, w = x.shape
-    x = numpy.clip((x + 1) / 2, 0, 1)                 # [-1, 1] -> [0, 1]
-    ncol = min(nrow, n)
-    nrows = math.ceil(n / ncol)
-    grid = numpy.full((c, nrows * (h + padding) + padding, ncol * (w + padding) + padding),
-                      pad_value)
-    for i in range(n):
-        r, q = divmod(i, ncol)
-        top, left = padding + r * (h + padding), padding + q * (w + padding)
-        grid[:, top:top + h, left:left + w] = x[i]
-    return grid.transpose(1, 2, 0)
-
-
 def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_labels=None):
     """Save (N, 1|3, H, W) images in [-1, 1] as one PNG grid, ``nrow`` per row.
 
@@ -360,8 +340,13 @@ def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_la
     conditional GAN: the class each row asked for).
     Returns the grid as an (H', W', C) float array in [0, 1] (handy as a GIF frame).
     """
-    grid = make_grid(images, nrow=nrow, padding=padding)
-    gray = grid.shape[2] == 1
+    if getattr(images, "ndim", 0) == 3:                       # (N, H, W): one channel each
+        images = images[:, None]
+    gray = images.shape[1] == 1
+    grid = make_grid(images, nrow=nrow, padding=padding, normalize=True, value_range=(-1, 1),
+                     pad_value=1.0).transpose(1, 2, 0)          # white gaps, (H', W', 3)
+    if gray:
+        grid = grid[..., :1]
     h, w = grid.shape[:2]
     dpi = 100
     top = 30 if title else 0

@@ -65,15 +65,42 @@ def test_snapshots_leave_the_networks_in_training_mode():
     assert t.D.training and all(m.training for m in t.D.modules())
 
 
-def test_make_grid_layout_and_range():
-    images = -numpy.ones((5, 1, 3, 3), dtype=numpy.float32)     # black in [-1, 1]
+def test_make_grid_is_torchvisions_layout():
+    """torchvision.utils.make_grid's rules: channel-first, one channel repeated to
+    three, black padding around and between, a single image unpadded."""
+    images = numpy.zeros((5, 1, 3, 3), dtype=numpy.float32)
     images[1] = 1.0                                             # one white image
     grid = viz.make_grid(images, nrow=3, padding=1)
-    assert grid.shape == (2 * 4 + 1, 3 * 4 + 1, 1)
-    assert grid[1:4, 1:4].max() == 0.0                          # image 0: black
-    assert grid[1:4, 5:8].min() == 1.0                          # image 1: white
-    assert grid[0].min() == 1.0                                 # padding: white
-    assert grid[5:8, 9:12].min() == 1.0                         # the empty 6th cell
+    assert grid.shape == (3, 2 * 4 + 1, 3 * 4 + 1)
+    assert grid[:, 1:4, 1:4].max() == 0.0 and grid[:, 1:4, 5:8].min() == 1.0
+    assert grid[:, 0].max() == 0.0                              # padding: pad_value 0
+    assert grid[:, 5:8, 9:12].max() == 0.0                      # the empty 6th cell
+    assert viz.make_grid(images[:1], padding=5).shape == (3, 3, 3)
+    assert viz.make_grid(images, nrow=8, padding=2, pad_value=0.5)[0, 0, 0] == 0.5
+
+
+def test_make_grid_normalize_modes():
+    x = numpy.stack([numpy.full((1, 2, 2), v, numpy.float32) for v in (-1.0, 0.0, 3.0)])
+    x[2, 0, 0, 0] = 1.0
+    whole = viz.make_grid(x, nrow=3, padding=0, normalize=True)      # batch min -1, max 3
+    numpy.testing.assert_allclose(whole[0, 0, :6:2], [0.0, 0.25, 0.5])
+    ranged = viz.make_grid(x, nrow=3, padding=0, normalize=True, value_range=(-1, 1))
+    numpy.testing.assert_allclose(ranged[0, 1, :6:2], [0.0, 0.5, 1.0])  # 3 clamped to 1
+    each = viz.make_grid(x, nrow=3, padding=0, normalize=True, scale_each=True)
+    numpy.testing.assert_allclose(each[0, :, 4:6], [[0.0, 1.0], [1.0, 1.0]])
+    numpy.testing.assert_allclose(each[0, :, 0:2], 0.0)        # a constant image: 0 (1e-5 floor)
+    assert x[2, 0, 0, 0] == 1.0                                # the input is not changed
+
+
+def test_save_image_writes_torchvisions_bytes(tmp_path):
+    from PIL import Image
+    x = numpy.linspace(0, 1, 2 * 1 * 4 * 4, dtype=numpy.float32).reshape(2, 1, 4, 4)
+    path = viz.save_image(x, tmp_path / "s.png", nrow=2, padding=1)
+    pixels = numpy.asarray(Image.open(path))
+    assert pixels.shape == (6, 11, 3) and pixels.dtype == numpy.uint8
+    expected = numpy.clip(x[1, 0] * 255 + 0.5, 0, 255).astype(numpy.uint8)
+    numpy.testing.assert_array_equal(pixels[1:5, 6:10, 0], expected)
+    assert pixels[0].max() == 0
 
 
 def test_save_image_grid(tmp_path):
