@@ -119,3 +119,15 @@ def test_losses_and_modules_move_to_the_device_and_back(backend_name):
     crit(logits, xp.asarray(np.array([0, 2])))
     net.backward(crit.backward(logits), logits)
     assert isinstance(crit.cpu().weight, np.ndarray) and isinstance(net.cpu().weight.data, np.ndarray)
+
+
+def test_fans_and_gains_match_pytorch():
+    torch = pytest.importorskip("torch", reason="PyTorch (the parity extra) not installed")
+    for shape in [(5, 3), (64, 32, 4, 4), (1, 100), (3, 7, 1, 2)]:
+        t = torch.empty(shape)
+        assert init.fans(np.empty(shape)) == torch.nn.init._calculate_fan_in_and_fan_out(t)
+    for name, param in [("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2), ("tanh", None),
+                        ("selu", None), ("sigmoid", None), ("conv2d", None),
+                        ("leaky_relu", math.sqrt(5))]:
+        assert init.calculate_gain(name, param) == pytest.approx(
+            torch.nn.init.calculate_gain(name, param))
