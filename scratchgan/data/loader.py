@@ -87,11 +87,18 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self):
+        """This epoch's order of the examples, where the (first) array lives:
+        a device array is cut on the device, with no copies per batch."""
         n = len(self.dataset)
+        on = (backend.get_array_module(self.dataset.arrays[0])
+              if isinstance(self.dataset, ArrayDataset) else numpy)
         if not self.shuffle:
-            return numpy.arange(n)
+            return on.arange(n)
         rng = self.generator if self.generator is not None else backend.rng()
-        return backend.to_host(rng.permutation(n))
+        order = rng.permutation(n)
+        if backend.get_array_module(order) is not on:
+            order = backend.to_host(order) if on is numpy else on.asarray(order)
+        return order
 
     def __iter__(self):
         order = self._order()
@@ -103,7 +110,7 @@ class DataLoader:
         if isinstance(self.dataset, ArrayDataset):           # one gather per array
             parts = tuple(a[_on(a, index)] for a in self.dataset.arrays)
             return parts if self._tuple else parts[0]
-        return _collate([self.dataset[int(i)] for i in index])
+        return _collate([self.dataset[int(i)] for i in backend.to_host(index)])
 
     def __repr__(self):
         return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
@@ -111,9 +118,11 @@ class DataLoader:
 
 
 def _on(array, index):
-    """Host indices as the array's device wants them."""
+    """The index where ``array`` lives (a copy only when they live apart)."""
     xp = backend.get_array_module(array)
-    return index if xp is numpy else xp.asarray(index)
+    if backend.get_array_module(index) is xp:
+        return index
+    return backend.to_host(index) if xp is numpy else xp.asarray(index)
 
 
 def _collate(items):
