@@ -214,7 +214,7 @@ def train(args, run, x_all, y_all, checkpoint=None):
             n = log_every if it % log_every == 0 else it % log_every
             row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
             if not all(math.isfinite(v) for v in row.values()):
-                raise TrainingDiverged(it, "generator", 0, float("nan"), hint="lower --lr")
+                raise TrainingDiverged(it, "generator", None, float("nan"), hint="lower --lr")
             run.history.append(row)
             sums = dict.fromkeys(names, 0.0)
             bar.set_postfix_str("  ".join(f"{k}={row[k]:.3f}" for k in names))

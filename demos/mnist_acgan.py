@@ -202,7 +202,9 @@ def main(argv=None):
                    "cls_acc_generated": float((fake_aux.argmax(axis=1) == gen_labels).mean())}
             history.append(row)
             if not numpy.isfinite(row["d_loss"]) or not numpy.isfinite(row["g_loss"]):
-                raise plumbing.TrainingDiverged(f"ACGAN: the losses became NaN/Inf at iteration {i}")
+                bad = "discriminator" if not numpy.isfinite(row["d_loss"]) else "generator"
+                raise plumbing.TrainingDiverged(i, bad, None, row[bad[0] + "_loss"],
+                                                hint="lower --lr")
             bar.set_postfix_str(f"D {row['d_loss']:.3f}  G {row['g_loss']:.3f}  "
                                 f"acc real {row['cls_acc_real_heldout']:.1%}")
         if i % args.sample_every == 0 or i == args.iters:   # sample_image(n_row=10, batches_done)

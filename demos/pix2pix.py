@@ -135,7 +135,7 @@ def train(loss, data, args):
             n = log_every if it % log_every == 0 else it % log_every
             row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
             if not all(math.isfinite(v) for v in row.values()):
-                raise TrainingDiverged(it, "generator" if use_l1 else "discriminator", 0,
+                raise TrainingDiverged(it, "generator" if use_l1 else "discriminator", None,
                                        float("nan"), hint="lower --lr")
             history.append(row)
             sums = dict.fromkeys(sums, 0.0)

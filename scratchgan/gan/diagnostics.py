@@ -112,26 +112,28 @@ def oscillation_period(series, min_autocorr=0.5, min_swing=0.1):
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or Inf, or a weight grew beyond ``GANTrainer.WEIGHT_LIMIT``.
-    The trainer has restored the last good state.
 
     Attributes: ``iteration`` (where the bad loss appeared, or the log point
     at which it was noticed on a GPU), ``network`` ("discriminator" or
     "generator"), ``what`` ("loss" or "largest weight |w|") and its ``value``,
-    ``restored_iteration`` (the iteration of the state now loaded in G, D and
-    both optimizers).
+    ``restored_iteration``: the iteration of the state now loaded in G, D and
+    both optimizers when the trainer rolled them back, or None when nothing was
+    restored (a written-out loop that just stops; its last checkpoint is on disk).
     """
 
-    def __init__(self, iteration, network, restored_iteration, value=float("nan"),
+    def __init__(self, iteration, network, restored_iteration=None, value=float("nan"),
                  hint=None, what="loss"):
         self.iteration, self.network, self.what = iteration, network, what
         self.restored_iteration, self.value = restored_iteration, value
         hint = hint or ("try a lower learning rate (e.g. halve it), Adam's beta1 = 0.5, "
                         "or logits with BCEWithLogitsLoss (d_output='logits')")
         grown = "" if what == "loss" else " (the weights are growing without bound)"
+        restored = ("The run stopped; nothing was rolled back" if restored_iteration is None
+                    else f"G, D and both optimizers were restored to iteration "
+                         f"{restored_iteration}, the last good state")
         super().__init__(
             f"training diverged at iteration {iteration}: the {network}'s {what} is "
-            f"{value:.3g}{grown}. G, D and both optimizers were restored to iteration "
-            f"{restored_iteration}, the last good state. Suggestion: {hint}.")
+            f"{value:.3g}{grown}. {restored}. Suggestion: {hint}.")
 
 
 class History:
