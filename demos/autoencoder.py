@@ -83,7 +83,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     t0 = plumbing.setup(args)
     d, m = args.latent_dim, args.batch_size
-    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
+    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download,
+                                          args.batch_size)
     rs = numpy.random.RandomState(args.seed)
     order = rs.permutation(len(images))
     test, train = order[:min(1000, len(images) // 5)], order[min(1000, len(images) // 5):]

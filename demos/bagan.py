@@ -240,7 +240,8 @@ def main(argv=None):
     if not 0 < args.keep <= 1:
         p.error(f"--keep must be in (0, 1], got {args.keep}")
     t0 = plumbing.setup(args)
-    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
+    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download,
+                                          args.batch_size)
     results = {m: {"recall": [], "accuracy": []} for m in METHODS}
     for m in GANS:
         results[m].update(judged_rare=[], judge_confidence=[], copy_distance=[])

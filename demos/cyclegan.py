@@ -255,7 +255,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     t0 = plumbing.setup(args)
 
-    images, labels = plumbing.load_images("mnist", args.data_dir, args.no_download)
+    images, labels = plumbing.load_images("mnist", args.data_dir, args.no_download,
+                                          args.batch_size)
     n_test = min(args.num_test, len(images) // 4)
     half = (len(images) - 2 * n_test) / len(images) / 2
     train_x, train_y, test_x, test_y = translation.split(

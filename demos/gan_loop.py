@@ -21,8 +21,8 @@ import os
 import numpy
 from tqdm import tqdm
 
-from plumbing import (OutputError, fraction, load_images, nonnegative_int, positive_float,
-                      positive_int, prepare_out)
+from plumbing import (FlagError, OutputError, folder, fraction, load_images,
+                      nonnegative_int, positive_float, positive_int, prepare_out, seed_int)
 from scratchgan import backend, losses, nn, no_grad, optim, viz
 from scratchgan.atomic import save_npy
 from scratchgan.data import DataError
@@ -40,9 +40,9 @@ p.add_argument("--sample-every", type=positive_int, default=1000, help="iteratio
 p.add_argument("--num-samples", type=nonnegative_int, default=10000, help="images in samples.npy")
 p.add_argument("--data-dir", default=None, help="where the MNIST .gz files are")
 p.add_argument("--no-download", action="store_true")
-p.add_argument("--out", default=os.path.join("out", "gan_loop"))
+p.add_argument("--out", type=folder, default=os.path.join("out", "gan_loop"))
 p.add_argument("--force", action="store_true", help="move an earlier run in --out aside")
-p.add_argument("--seed", type=nonnegative_int, default=0)
+p.add_argument("--seed", type=seed_int, default=0)
 p.add_argument("--no-progress", action="store_true")
 args = p.parse_args()
 try:
@@ -73,8 +73,9 @@ optimizer_G = optim.Adam(generator.parameters(), lr=args.lr, betas=betas)      #
 optimizer_D = optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
 
 try:                                                               # dataloader = DataLoader(datasets.MNIST(...),
-    images, _ = load_images("mnist", args.data_dir, args.no_download)   # shuffle=True), in [-1, 1]
-except DataError as e:
+    images, _ = load_images("mnist", args.data_dir, args.no_download,   # shuffle=True), in [-1, 1]
+                            args.batch_size)
+except (DataError, FlagError) as e:
     p.error(str(e))
 rs = numpy.random.RandomState(args.seed)
 order, at = rs.permutation(len(images)), 0                         # one shuffled pass = one epoch

@@ -109,7 +109,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     t0 = plumbing.setup(args)
 
-    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download)
+    images, labels = plumbing.load_images(args.dataset, args.data_dir, args.no_download,
+                                          args.batch_size)
     rs = numpy.random.RandomState(args.seed)
     order = rs.permutation(len(images))                      # a held-out part the class head never trains on
     held = order[:args.held_out]

@@ -182,7 +182,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     t0 = plumbing.setup(args)
 
-    images, labels = plumbing.load_images("mnist", args.data_dir, args.no_download)
+    images, labels = plumbing.load_images("mnist", args.data_dir, args.no_download,
+                                          args.batch_size)
     train_idx, test_idx = translation.split(len(images), (1 - args.num_test / len(images),
                                                           args.num_test / len(images)), args.seed)
     inputs, targets = (translation.pad32(a) for a in translation.paired(images, args.task))

@@ -25,10 +25,16 @@ import warnings
 from pathlib import Path
 
 try:
-    import scratchgan  # noqa: F401                       # installed (pip install -e .)
-except ImportError:                                       # run from a source checkout
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    import scratchgan                                     # noqa: F401
+    try:
+        import scratchgan  # noqa: F401                   # installed (pip install -e .)
+    except ImportError:                                   # run from a source checkout
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        import scratchgan                                 # noqa: F401
+except RuntimeError as e:                  # SCRATCHGAN_BACKEND=cupy where CuPy cannot run
+    if type(e).__name__ != "BackendError" or "--debug" in sys.argv:
+        raise
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(2)
 
 import numpy
 
@@ -44,7 +50,7 @@ from scratchgan.gan.diagnostics import COLUMNS, GANWarning, History, TrainingDiv
 CONFIG_KEYS = ("dataset", "batch_size", "beta1", "beta2", "k", "latent_dim",
                "seed", "mismatched_labels", "instance_noise", "noise_decay_iters",
                "real_label")
-#: Flags that may change on --resume: a lower --lr after a diverged run.
+#: Flags that may change on --resume: a lower (never a higher) --lr after a diverged run.
 ADJUSTABLE_KEYS = ("lr",)
 
 CHECKPOINT = "checkpoint.npz"
@@ -81,6 +87,22 @@ def nonnegative_float(text):
     if not (value >= 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
+
+
+def seed_int(text):
+    """argparse type: a seed NumPy accepts, an integer in [0, 2**32)."""
+    value = int(text)
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {2 ** 32 - 1}, "
+                                         f"got {text}")
+    return value
+
+
+def folder(text):
+    """argparse type: a folder name, not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    return text
 
 
 def fraction(text):
@@ -170,8 +192,9 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
         p.add_argument("--beta1", type=fraction, default=beta1, help="Adam's beta1 (0.5 as DCGAN)")
         p.add_argument("--beta2", type=fraction, default=0.999, help="Adam's beta2")
         p.add_argument("--latent-dim", type=positive_int, default=100, help="dimension of z")
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="random seed")
-    p.add_argument("--out", default=None, help="output folder (default: out/<demo name>)")
+    p.add_argument("--seed", type=seed_int, default=0, help="random seed")
+    p.add_argument("--out", type=folder, default=None,
+                   help="output folder (default: out/<demo name>)")
     p.add_argument("--force", action="store_true",
                    help="--out holds an earlier run: start anew anyway, moving its files "
                         "into <out>/previous-<date-time>/")
@@ -206,20 +229,41 @@ def select_device(name):
     backend.set_backend("cupy" if name == "gpu" else "numpy")
 
 
+class FlagError(ValueError):
+    """Flags that each pass argparse but do not fit the data (--batch-size larger
+    than the data set, say)."""
+
+
 #: Errors a user can fix (bad input: exit status 2) and a run that blew up (1).
-BAD_INPUT = (backend.BackendError, CheckpointError, DataError, OSError)
+BAD_INPUT = (backend.BackendError, CheckpointError, DataError, OSError, FlagError)
 
 
 class OutputError(Exception):
     """--out cannot be used as asked (an earlier run is there, or it is not writable)."""
 
 
+def interrupted(out=None, checkpoint=True):
+    """What Ctrl-C prints: one line, where the last checkpoint is and how to go on."""
+    script = os.path.basename(sys.argv[0]) or "the demo"
+    path = Path(out) / CHECKPOINT if out else None
+    if checkpoint and path is not None and path.is_file():
+        return (f"interrupted; the last checkpoint is {path}. Continue with: python "
+                f"demos/{script} --out {out} --resume")
+    return "interrupted; nothing of this run was saved yet"
+
+
 def run_script(main):
     """Call ``main()``; report bad input (no GPU, a bad checkpoint or data folder,
-    an --out that is taken or not writable) in one line with exit status 2, and a
-    diverged training in one line with exit status 1.  --debug: the traceback."""
+    an --out that is taken or not writable) in one line with exit status 2, a
+    diverged training in one line with exit status 1, and Ctrl-C in one line
+    (where the last checkpoint is) with status 130.  --debug: the traceback."""
     try:
         main()
+    except KeyboardInterrupt:
+        if "--debug" in sys.argv:
+            raise
+        print(f"\n{interrupted(_argv_out())}", file=sys.stderr)
+        sys.exit(130)
     except (*BAD_INPUT, OutputError) as e:
         if "--debug" in sys.argv:
             raise
@@ -232,9 +276,21 @@ def run_script(main):
         sys.exit(1)
 
 
+def _argv_out():
+    """--out as given on the command line (or out/<script> by default)."""
+    argv = sys.argv[1:]
+    for i, a in enumerate(argv):
+        if a == "--out" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--out="):
+            return a.split("=", 1)[1]
+    return os.path.join("out", os.path.splitext(os.path.basename(sys.argv[0]))[0])
+
+
 # ------------------------------------------------------------ the output folder
-#: The files that mark a folder as holding a run.
-RUN_FILES = ("checkpoint.npz", "samples.npy", "history.csv")
+#: The files that mark a folder as holding a run (every demo that measures
+#: something writes metrics.json).
+RUN_FILES = ("checkpoint.npz", "samples.npy", "history.csv", "metrics.json")
 
 
 def prepare_out(out, force=False, delete_old=False, resuming=False):
@@ -266,11 +322,22 @@ def prepare_out(out, force=False, delete_old=False, resuming=False):
             os.unlink(probe)
         except OSError as e:
             raise OutputError(f"--out {out}: cannot write there ({e.strerror or e})") from None
-    else:                                        # created later, by the run's first write
-        parent = next(p for p in out.absolute().parents if p.exists())
-        if not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
-            raise OutputError(f"--out {out}: cannot create it: {parent} is not a writable "
-                              "folder")
+    else:              # created later, by the run's first write: try it now, leave nothing
+        missing = [out.absolute()] + [p for p in out.absolute().parents if not p.exists()]
+        try:
+            out.mkdir(parents=True)
+            fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as e:
+            raise OutputError(f"--out {out}: cannot create a folder there "
+                              f"({e.strerror or e})") from None
+        finally:
+            for p in missing:                    # deepest first
+                try:
+                    p.rmdir()
+                except OSError:
+                    pass
     for stale in remove_stale_temporaries(out):
         print(f"removed {stale}, a temporary file of an earlier run killed while saving")
     return out
@@ -331,6 +398,8 @@ def _one_line_errors(kind, error, traceback):
     """A toy demo's uncaught error: one line for the ones a user can act on."""
     if isinstance(error, (TrainingDiverged, *BAD_INPUT)):
         print(f"error: {error}", file=sys.stderr)
+    elif isinstance(error, KeyboardInterrupt):
+        print(f"\n{interrupted(checkpoint=False)}", file=sys.stderr)
     else:
         sys.__excepthook__(kind, error, traceback)
 
@@ -411,6 +480,9 @@ def load_run(path, arch, config, seed, models, optimizers):
     wrong = [f"--{k.replace('_', '-')} {stored[k]!r} in the checkpoint, {v!r} now"
              for k, v in config.items()
              if k in stored and stored[k] != v and k not in ADJUSTABLE_KEYS]
+    if "lr" in config and "lr" in stored and config["lr"] > stored["lr"]:
+        wrong.append(f"--lr {config['lr']!r} is higher than the checkpoint's {stored['lr']!r} "
+                     "(a resumed run may keep or lower its learning rate)")
     if wrong:
         raise CheckpointError(
             f"--resume: {path} was trained with other settings (nothing was "
@@ -433,10 +505,11 @@ def load_run(path, arch, config, seed, models, optimizers):
 
 
 # ------------------------------------------------------------- image demos
-def load_images(dataset, data_dir=None, no_download=False):
+def load_images(dataset, data_dir=None, no_download=False, batch_size=None):
     """The training split of MNIST ("mnist") or Fashion-MNIST ("fashion") on the
     host.  A --data-dir given is the only place looked; falling back to the test
-    split is said in one plain line, not a warning's echo."""
+    split is said in one plain line, not a warning's echo.  A ``batch_size``
+    larger than the data set is refused (``FlagError``)."""
     name = {"mnist": "mnist", "fashion": "fashion-mnist"}[dataset]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TestSplitFallback)
@@ -448,6 +521,9 @@ def load_images(dataset, data_dir=None, no_download=False):
             print(f"note: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if batch_size is not None and batch_size > len(images):
+        raise FlagError(f"--batch-size {batch_size} is more than the {len(images):,} "
+                        f"training images; choose at most {len(images)}")
     return images, labels
 
 
@@ -581,7 +657,7 @@ class ImageRun:
         labels as one-hot rows on the device).  Moved once; the sampler then
         gathers minibatches there."""
         images, labels = load_images(self.args.dataset, self.args.data_dir,
-                                     self.args.no_download)
+                                     self.args.no_download, self.args.batch_size)
         self.n_train = len(images)
         images = backend.to_device(images, dtype=backend.get_default_dtype())
         if not self.conditional:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy
 
-from plumbing import nonnegative_int, positive_int, run_script
+from plumbing import load_images, positive_int, run_script, seed_int
 from scratchgan import backend, nn, optim
 from scratchgan.checkpoint import load_checkpoint, save_checkpoint
-from scratchgan.data import DataError, load_dataset
+from scratchgan.data import DataError
 
 ARCH = "digit_classifier(conv32-conv64-fc128)"
 CLASSES = {"mnist": [str(d) for d in range(10)],
@@ -100,9 +100,10 @@ def predict(model, x, batch=500):
 
 def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, seed=0,
                      holdout=2000, verbose=True):
-    """Train the classifier; returns (model, held-out accuracy, held-out confidence)."""
-    name = {"mnist": "mnist", "fashion": "fashion-mnist"}[dataset]
-    images, labels = load_dataset(name, "train", data_dir=data_dir)
+    """Train the classifier; returns (model, held-out accuracy, held-out confidence).
+    A ``data_dir`` is the only folder looked in (no download); a fallback to the
+    test split is said in one line."""
+    images, labels = load_images(dataset, data_dir, no_download=data_dir is not None)
     return fit_classifier(images, labels, epochs, batch_size, lr, seed, holdout, verbose)
 
 
@@ -191,11 +192,12 @@ def main(argv=None):
     p.add_argument("samples", nargs="?", help="samples.npy: (N, 1, 28, 28) in [-1, 1]")
     p.add_argument("--labels", help="labels.npy: the class requested for each sample (cGAN)")
     p.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--data-dir", default=None,
+                   help="folder holding the IDX files: the only place looked, no download")
     p.add_argument("--classifier", default=None,
                    help="load the classifier from this .npz, or train it and save it there")
     p.add_argument("--epochs", type=positive_int, default=6, help="classifier epochs (default: 6)")
-    p.add_argument("--seed", type=nonnegative_int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     args = p.parse_args(argv)
     backend.set_backend("cupy" if args.device == "gpu" else "numpy")

@@ -194,7 +194,11 @@ def rand(*shape, dtype=None):
 
 _env = os.environ.get("SCRATCHGAN_BACKEND")
 if _env:
-    set_backend(_env)
+    try:
+        set_backend(_env)
+    except BackendError as e:             # name the variable: the user set it, not a call
+        raise BackendError(f"SCRATCHGAN_BACKEND={_env}: {e} Or unset SCRATCHGAN_BACKEND "
+                           f"to run on the CPU.") from None
 
 
 def keep_freed_memory(keep=True):

@@ -239,7 +239,7 @@ class ForwardCaches:
         return {
             "none": "backward called before forward (no forward has run)",
             "backward": "every forward has been back-propagated already: " + _SECOND,
-            "unfiled": f"the last forward returned without filing a cache for its backward; "
+            "unfiled": "the last forward returned without filing a cache for its backward; "
                        f"end the forward with `return self.remember(y, saved)` (README: "
                        f"Write your own layer)",
             "no_grad": "the last forward ran under no_grad(), which keeps no cache",
