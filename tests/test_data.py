@@ -607,3 +607,33 @@ def test_image_size_resizes_on_loading(isolated):
     x, _ = mnist.load_mnist("test", data_dir=isolated / "d", download=False, image_size=32)
     assert x.shape == (4, 1, 32, 32) and x.dtype == numpy.float32
     numpy.testing.assert_allclose(x, 1.0, atol=1e-6)             # a constant image stays constant
+
+
+# ---------------------------------------------------------------- the data set asked for
+def look_alike(folder, kind, n=300, seed=0):
+    """Files with the statistics of MNIST's digits (82% black, mean 0.12) or
+    Fashion-MNIST's clothes (50% black, mean 0.29)."""
+    rs = numpy.random.RandomState(seed)
+    ink, level = (0.18, 170) if kind == "digits" else (0.5, 148)
+    images = ((rs.uniform(size=(n, 28, 28)) < ink) * rs.randint(level - 40, level + 40,
+                                                                 (n, 28, 28))).astype(numpy.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", (numpy.arange(n) % 10).astype(numpy.uint8))
+    return folder
+
+
+def test_a_folder_of_the_other_data_set_is_refused(isolated):
+    digits, clothes = look_alike(isolated / "digits", "digits"), look_alike(isolated / "c", "clothes")
+    assert len(mnist.load_mnist("test", data_dir=digits, download=False)[0]) == 300
+    assert len(mnist.load_fashion_mnist("test", data_dir=clothes, download=False)[0]) == 300
+    with pytest.raises(DataError, match=r"holds MNIST images \(digits\), not Fashion-MNIST"):
+        mnist.load_fashion_mnist("test", data_dir=digits, download=False)
+    with pytest.raises(DataError, match=r"holds Fashion-MNIST images .* not MNIST"):
+        mnist.load_mnist("test", data_dir=clothes, download=False)
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="no shared MNIST copy beside the repo")
+def test_real_mnist_is_not_taken_for_fashion(isolated):
+    with pytest.raises(DataError, match="not Fashion-MNIST"):
+        mnist.load_fashion_mnist("test", data_dir=SHARED_MNIST, download=False)

@@ -144,3 +144,17 @@ def test_score_digits_data_dir_is_the_only_place_and_says_the_fallback_in_one_li
     out = capsys.readouterr().out
     assert "note: training on the" in out and "downloads are off" in out
     assert 0.0 <= accuracy <= 1.0
+
+
+def test_fashion_asked_of_a_digits_folder_is_one_line(tmp_path):
+    """--dataset fashion --data-dir <an MNIST folder> used to train on digits and
+    call the run fashion."""
+    import numpy
+    from scratchgan.data import write_idx
+    rs = numpy.random.RandomState(0)
+    digits = ((rs.uniform(size=(64, 28, 28)) < 0.18) * 170).astype(numpy.uint8)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", digits)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", (numpy.arange(64) % 10).astype(numpy.uint8))
+    done = run("mnist_mlp", *tiny(tmp_path / "out", tmp_path, "--dataset", "fashion"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "holds MNIST images (digits), not Fashion-MNIST" in done.stderr
