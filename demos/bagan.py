@@ -130,9 +130,8 @@ def train_bagan(x, y, args, draw):
         x_fake = G(class_codes(c))
         out = D(x_fake)
         ce(out, backend.to_device(c))
-        D.requires_grad_(False)
-        dx = D.backward(ce.backward(out), out)
-        D.requires_grad_(True)
+        with nn.frozen(D):
+            dx = D.backward(ce.backward(out), out)
         G.backward(dx, x_fake)
         opt_G.step()
     return G, lambda c: G(class_codes(c))
@@ -161,9 +160,8 @@ def train_acgan(x, y, args, draw):
         out = D(fake)
         bce(out[0], 1.0)
         ce(out[1], c)
-        D.requires_grad_(False)
-        d_fake = D.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
-        D.requires_grad_(True)
+        with nn.frozen(D):
+            d_fake = D.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
         de, _ = mul.backward(G.backward(d_fake, fake), g_in)
         emb.backward(de, e)
         opt_G.step()

@@ -109,9 +109,8 @@ def adversarial_grad(D, mse, fake):
     parameters untouched: G needs the gradient through D, not D's)."""
     out = D(fake)
     loss = mse(out, 1.0)
-    D.requires_grad_(False)
-    d_fake = D.backward(mse.backward(out), out)
-    D.requires_grad_(True)
+    with nn.frozen(D):
+        d_fake = D.backward(mse.backward(out), out)
     return loss, d_fake
 
 

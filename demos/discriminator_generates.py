@@ -79,17 +79,16 @@ def ascend(D, starts, steps, eta, keep_path=False):
     (and the paths).  D's own parameters are frozen: only x moves."""
     x = backend.to_device(starts.astype(numpy.float32))
     path = [backend.to_host(x)]
-    D.requires_grad_(False)
     D.eval()
     xp = backend.get_xp()
-    for _ in range(steps):
-        p = D(x)                                     # D(x), (n, 1)
-        dx = D.backward(1 / xp.maximum(p, 1e-6), p)  # d log D / dx = (1 / D) dD/dx
-        x = xp.clip(x + eta * dx, *LIM)              # stay inside the picture
-        if keep_path:
-            path.append(backend.to_host(x))
+    with nn.frozen(D):
+        for _ in range(steps):
+            p = D(x)                                     # D(x), (n, 1)
+            dx = D.backward(1 / xp.maximum(p, 1e-6), p)  # d log D / dx = (1 / D) dD/dx
+            x = xp.clip(x + eta * dx, *LIM)              # stay inside the picture
+            if keep_path:
+                path.append(backend.to_host(x))
     D.train()
-    D.requires_grad_(True)
     return (backend.to_host(x), numpy.stack(path, 1)) if keep_path else backend.to_host(x)
 
 

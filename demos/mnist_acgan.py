@@ -173,10 +173,9 @@ def main(argv=None):
         validity, pred_label = out
         g_loss = 0.5 * (adversarial_loss(validity, 1.0)      # g_loss = 0.5 * (adversarial_loss(validity, valid)
                         + auxiliary_loss(pred_label, gen_labels))   #  + auxiliary_loss(pred_label, gen_labels))
-        discriminator.requires_grad_(False)                  # g_loss.backward(), right to left; D's own gradients
-        d_gen = discriminator.backward((adversarial_loss.backward(validity) * 0.5,   # are not needed here
-                                        auxiliary_loss.backward(pred_label) * 0.5), out)
-        discriminator.requires_grad_(True)
+        with nn.frozen(discriminator):                       # g_loss.backward(), right to left; D's own gradients
+            d_gen = discriminator.backward((adversarial_loss.backward(validity) * 0.5,   # are not needed here
+                                            auxiliary_loss.backward(pred_label) * 0.5), out)
         generator_backward(d_gen, gen_imgs, saved)
         optimizer_G.step()                                   # optimizer_G.step()
 

@@ -122,9 +122,8 @@ def train(loss, data, args):
             pair, split = nn.concat(x, fake)
             out = D(pair)
             sums["g_gan"] = sums["g_gan"] + bce(out, 1.0)
-            D.requires_grad_(False)                # G needs dL/dG(x), not D's gradients
-            _, dfake = split(D.backward(bce.backward(out), out))
-            D.requires_grad_(True)
+            with nn.frozen(D):                     # G needs dL/dG(x), not D's gradients
+                _, dfake = split(D.backward(bce.backward(out), out))
         if use_l1:                                 # lambda |G(x) - y|_1
             sums["g_l1"] = sums["g_l1"] + l1(fake, y)
             dfake = dfake + fake.dtype.type(args.lambda_l1) * l1.backward(fake)

@@ -105,3 +105,20 @@ def test_keep_freed_memory_reports_what_it_did():
         except (OSError, AttributeError):
             return                                   # not glibc: nothing to apply
         assert applied
+
+
+def test_frozen_restores_each_parameters_own_flag_even_on_error():
+    from scratchgan import nn
+    D = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+    D[2].bias.requires_grad = False                      # frozen by the user before
+    x = np.ones((2, 3), np.float32)
+    with nn.frozen(D):
+        assert not any(p.requires_grad for p in D.parameters())
+        out = D(x)
+        dx = D.backward(np.ones_like(out), out)
+    assert dx.shape == (2, 3) and not any(np.abs(p.grad).max() for p in D.parameters())
+    assert [p.requires_grad for p in D.parameters()] == [True, True, True, False]
+    with pytest.raises(RuntimeError):
+        with nn.frozen(D):
+            raise RuntimeError("inside")
+    assert [p.requires_grad for p in D.parameters()] == [True, True, True, False]

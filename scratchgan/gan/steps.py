@@ -40,7 +40,7 @@ GPU-friendliness: nothing is copied to the host or synchronised inside a
 step; the statistics it returns are device scalars.
 """
 from ..nn.activation import sigmoid
-from ..nn.module import Sequential, no_grad
+from ..nn.module import Sequential, frozen, no_grad
 from .conditioning import shift_onehot
 from .diagnostics import grad_norm
 from .hacks import DiscriminatorTargets, InstanceNoise
@@ -240,13 +240,8 @@ class GANSteps:
             loss = self.g_loss(out)
             # G needs dL/dx' through D, not D's own gradients: freeze D meanwhile
             # (PyTorch code does the same with requires_grad = False).
-            frozen = [p.requires_grad for p in self.D.parameters()]
-            self.D.requires_grad_(False)
-            try:
+            with frozen(self.D):
                 dx_fake = self.D.backward(self.g_loss.backward(out), out)
-            finally:
-                for p, flag in zip(self.D.parameters(), frozen):
-                    p.requires_grad = flag
         self.G.backward(dx_fake, x_fake)
         norm = grad_norm(self.opt_G)
         self.opt_G.step()

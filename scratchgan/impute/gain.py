@@ -130,9 +130,8 @@ class GAIN:
             g_adv = bce(p, 1.0, weight=1 - m)
             g_mse = mse(g, x_tilde, weight=m)
             mean_m = m.mean()
-            self.D.requires_grad_(False)        # G needs dL/dx^ through D, not D's gradients
-            dx_hat, _ = split(self.D.backward(bce.backward(p), p))
-            self.D.requires_grad_(True)
+            with nn.frozen(self.D):             # G needs dL/dx^ through D, not D's gradients
+                dx_hat, _ = split(self.D.backward(bce.backward(p), p))
             dg = dx_hat * (1 - m) + mse.backward(g) * (self.alpha / mean_m)   # x^ = ... + (1-m) g
             self.G.backward(dg, g)
             opt_G.step()

@@ -1,6 +1,6 @@
 """The layer library: each layer's forward and hand-derived backward, one concept per file."""
 from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, Sequential,
-                     ShapeError, is_grad_enabled, no_grad, retain_graph)
+                     ShapeError, frozen, is_grad_enabled, no_grad, retain_graph)
 from .linear import Linear
 from .conv import Conv2d, ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
@@ -19,7 +19,7 @@ from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, conc
 from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
-           "ShapeError", "is_grad_enabled", "no_grad", "retain_graph", "Linear", "Conv2d",
+           "ShapeError", "frozen", "is_grad_enabled", "no_grad", "retain_graph", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "ConstantPad2d", "ZeroPad2d", "ReflectionPad2d",
            "ReplicationPad2d", "CircularPad2d",
            "Upsample", "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU",

@@ -115,6 +115,36 @@ class retain_graph:
         return False
 
 
+class frozen:
+    """``with frozen(D):`` D's parameters are frozen inside the block, and each
+    gets its own ``requires_grad`` back afterwards (even on an error).
+
+    G's step needs dL/dx' *through* D, not D's own gradients, which D's
+    optimizer would never use: PyTorch code sets ``requires_grad = False``
+    on D for that backward, and so does this (layers then skip dW)::
+
+        with nn.frozen(D):
+            dx_fake = D.backward(bce.backward(out), out)
+        G.backward(dx_fake, x_fake)
+
+    A parameter that was frozen before the block stays frozen after it.
+    """
+
+    def __init__(self, *modules):
+        self.modules = modules
+
+    def __enter__(self):
+        self.flags = [(p, p.requires_grad) for m in self.modules for p in m.parameters()]
+        for p, _ in self.flags:
+            p.requires_grad = False
+        return self
+
+    def __exit__(self, *exc):
+        for p, flag in self.flags:
+            p.requires_grad = flag
+        return False
+
+
 _TWICE = object()        # marks a key that two pending forwards share
 _SECOND = ("a second backward for the same forward? If two losses use one output, add "
            "their gradients and call backward once (dy = dy_a + lam * dy_b); to "
