@@ -2,7 +2,8 @@
 from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, Sequential,
                      ShapeError, frozen, is_grad_enabled, no_grad, retain_graph)
 from .linear import Linear
-from .conv import Conv2d, ConvTranspose2d
+from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .norm import BatchNorm1d, BatchNorm2d
 from .instance_norm import InstanceNorm2d
 from .padding import (ConstantPad2d, ZeroPad2d, ReflectionPad2d, ReplicationPad2d,

@@ -1,4 +1,4 @@
-"""Conv2d and ConvTranspose2d, each one GEMM plus im2col/col2im.
+"""Conv2d as one GEMM plus im2col; ConvTranspose2d (``conv_transpose.py``) is its mirror.
 
 The key fact of this file: a convolution is a linear map x -> y = A x, and
 
@@ -20,6 +20,8 @@ See ``im2col.py`` for the column layout: one row per pixel, ordered
 memory (free views of the GEMM results); every layer accepts any memory
 layout, and the HWNC one for free.
 """
+import numpy
+
 from .module import Module, Parameter, ShapeError
 from . import init
 from .gemm import at_b
@@ -33,6 +35,69 @@ PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replic
 #: Conv2d's algorithm: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
 #: im2col), or "im2col" / "shifted" to force one (tests compare the two).
 ALGORITHM = "auto"
+
+
+# -- the naive twins: the definitions as loops, in float64 on the host --------------------
+# (read them first: the fast path below is tested against them)
+def conv2d_simple(x, W, b=None, stride=(1, 1), padding=(0, 0)):
+    """Cross-correlation, straight from the definition.
+
+        y[n, o, oh, ow] = b[o] + sum_{c,i,j} W[o, c, i, j] * xpad[n, c, oh*sh + i, ow*sw + j]
+
+    x (N, C, H, W), W (OC, C, kh, kw), b (OC,) or None -> y (N, OC, OH, OW).
+    """
+    x, W = numpy.asarray(x, numpy.float64), numpy.asarray(W, numpy.float64)
+    (sh, sw), (ph, pw) = stride, padding
+    N, C, H, Wd = x.shape
+    OC, _, kh, kw = W.shape
+    xpad = numpy.zeros((N, C, H + 2 * ph, Wd + 2 * pw))
+    xpad[:, :, ph:ph + H, pw:pw + Wd] = x
+    OH, OW = (H + 2 * ph - kh) // sh + 1, (Wd + 2 * pw - kw) // sw + 1
+    y = numpy.zeros((N, OC, OH, OW))
+    for n in range(N):
+        for o in range(OC):
+            for oh in range(OH):
+                for ow in range(OW):
+                    patch = xpad[n, :, oh * sh:oh * sh + kh, ow * sw:ow * sw + kw]
+                    y[n, o, oh, ow] = (W[o] * patch).sum() + (b[o] if b is not None else 0.0)
+    return y
+
+
+def conv2d_backward_simple(dy, x, W, stride=(1, 1), padding=(0, 0)):
+    """The chain rule through ``conv2d_simple``, one output pixel at a time.
+
+    Output pixel y[n, o, oh, ow] was b[o] + sum(W[o] * patch), with patch the
+    window xpad[n, :, oh*sh : oh*sh + kh, ow*sw : ow*sw + kw].  So its gradient
+    g = dy[n, o, oh, ow] flows to
+
+        dW[o]                    += g * patch        (y is linear in W[o], with slope patch)
+        dxpad[n, :, window]      += g * W[o]         (and in the patch, with slope W[o])
+        db[o]                    += g
+
+    Windows overlap, so an input pixel collects from every window it sits in;
+    dx is dxpad without its padding (the zeros there came from no input).
+    Returns (dx, dW, db).  The fast Conv2d computes the same three by GEMMs:
+    dW2 = dy2^T cols, dx = col2im(dy2 W2), db = sum of dy2's rows.
+    """
+    x, W = numpy.asarray(x, numpy.float64), numpy.asarray(W, numpy.float64)
+    dy = numpy.asarray(dy, numpy.float64)
+    (sh, sw), (ph, pw) = stride, padding
+    N, C, H, Wd = x.shape
+    OC, _, kh, kw = W.shape
+    xpad = numpy.zeros((N, C, H + 2 * ph, Wd + 2 * pw))
+    xpad[:, :, ph:ph + H, pw:pw + Wd] = x
+    dxpad, dW, db = numpy.zeros_like(xpad), numpy.zeros_like(W), numpy.zeros(OC)
+    for n in range(N):
+        for o in range(OC):
+            for oh in range(dy.shape[2]):
+                for ow in range(dy.shape[3]):
+                    g = dy[n, o, oh, ow]
+                    window = (n, slice(None), slice(oh * sh, oh * sh + kh),
+                              slice(ow * sw, ow * sw + kw))
+                    dW[o] += g * xpad[window]
+                    dxpad[window] += g * W[o]
+                    db[o] += g
+    return dxpad[:, :, ph:ph + H, pw:pw + Wd], dW, db
 
 
 def _check_nonneg(name, layer, pair, positive=False):
@@ -124,7 +189,7 @@ class Conv2d(_ConvBase):
 
     Fast path: im2col + one GEMM; for stride-1 layers with enough channels,
     kh shifted GEMMs without im2col (``shifted_gemm.py``).  The naive twin of
-    both, a loop over output pixels, is ``scratchgan.nn.reference.conv2d``.
+    both, a loop over output pixels, is ``conv2d_simple`` (and ``conv2d_backward_simple`` for the three gradients) at the top of this file.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -232,116 +297,3 @@ class Conv2d(_ConvBase):
         if not input_grad:
             return None
         return shifted_gemm.input_grad(dZ, B, g)
-
-
-class ConvTranspose2d(_ConvBase):
-    """Transposed 2-D convolution, as ``torch.nn.ConvTranspose2d(in, out,
-    kernel_size, stride, padding, output_padding, bias)`` (dilation 1, groups 1).
-
-    Shapes:  x (N, C, H, W)  ->  y (N, OC, Ho, Wo)
-             W (C, OC, kh, kw)   (note: in_channels first, as in PyTorch),  b (OC,)
-             Ho = (H - 1)*sh - 2*ph + kh + oph,  Wo likewise
-
-    Forward: every input pixel paints a weighted copy of the kernel onto the
-    output, the copies overlapping and summing, then ``padding`` rows/columns
-    are cropped from each border.  ``output_padding`` makes the output that
-    many rows/columns taller/wider at the bottom/right: of the rows cropped
-    there it keeps that many (they hold painted values, so they are not
-    zero), and any row beyond the painted area is zero plus the bias.  It
-    exists because a stride-s Conv2d maps several input sizes to one output
-    size; output_padding picks which of them this layer inverts:
-
-        y[n, o, h*sh + i - ph, w*sw + j - pw] += sum_c x[n, c, h, w] * W[c, o, i, j]
-        y[n, o, :, :] += b[o]
-
-    This is *Conv2d's backward-data pass*: with x2 = x as (H*W*N, C) (one row
-    per input pixel) and W2 = W reordered to (C, kh, kw, OC) and flattened to
-    (C, kh*kw*OC),
-
-        cols = x2 @ W2                              (H*W*N, kh*kw*OC)
-        y    = col2im(cols) + b                     (N, OC, Ho, Wo)
-
-    i.e. the adjoint of a Conv2d(OC -> C) with the same weight, stride and
-    padding, seen from its (N, OC, Ho, Wo) input.
-
-    Backward is therefore that Conv2d's forward pass (im2col):
-
-        dcols = im2col(dy)                          (H*W*N, kh*kw*OC)
-        dx2   = dcols @ W2^T                        (H*W*N, C)      -> dx (N, C, H, W)
-        dW2   = x2^T @ dcols                        (C, kh*kw*OC)   -> reordered to W's shape
-        db    = sum_{n,h,w} dy[n, :, h, w]          (OC,)
-
-    Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
-    fan_in = OC*kh*kw (PyTorch computes it from weight.size(1)).
-    ``output_padding`` must be smaller than ``stride`` (PyTorch's rule).
-
-    Fast path: one GEMM + col2im; its naive twin, every input pixel painting
-    the kernel in a loop, is ``scratchgan.nn.reference.conv_transpose2d``.
-    """
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1):
-        super().__init__()
-        self._set_sizes(in_channels, out_channels, kernel_size, stride, padding)
-        _only_plain("ConvTranspose2d", dilation=dilation, groups=groups)
-        self.output_padding = _pair(output_padding, "ConvTranspose2d output_padding")
-        _check_nonneg("output_padding", "ConvTranspose2d", self.output_padding)
-        if any(op >= s for op, s in zip(self.output_padding, self.stride)):
-            raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must "
-                             f"be smaller than stride {self.stride} in each dimension "
-                             f"(PyTorch's rule)")
-        kh, kw = self.kernel_size
-        W, b = init.pytorch_default((self.in_channels, self.out_channels, kh, kw),
-                                    fan_in=self.out_channels * kh * kw,
-                                    bias=self.out_channels if bias else False)
-        self.weight = Parameter(W)
-        self.bias = Parameter(b) if bias else None
-
-    def output_shape(self, x_shape):
-        """(N, OC, Ho, Wo) for an input of shape (N, C, H, W)."""
-        N, _, H, W = x_shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        (ph, pw), (oph, opw) = self.padding, self.output_padding
-        return (N, self.out_channels, (H - 1) * sh - 2 * ph + kh + oph,
-                (W - 1) * sw - 2 * pw + kw + opw)
-
-    def forward(self, x):
-        self._check_input(x, self.in_channels, "(N, C, H, W)")
-        N, C, H, W = x.shape
-        out_shape = self.output_shape(x.shape)
-        if out_shape[2] <= 0 or out_shape[3] <= 0:
-            raise ShapeError(f"{self!r}: input shape {tuple(x.shape)} gives a non-positive "
-                             f"output size {out_shape[2:]} (padding {self.padding} is "
-                             f"too large for this input)")
-        kh, kw = self.kernel_size
-        OC = self.out_channels
-        x2 = to_rows(x)                                  # (H*W*N, C), free if HWNC
-        W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
-        cols = x2 @ W2                                   # (H*W*N, kh*kw*OC)
-        y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
-        if self.bias is not None:
-            y += self.bias.data.reshape(1, OC, 1, 1)
-        return self.remember(y, (tuple(x.shape), x2))
-
-    skips_input_grad = True     # backward(dy, input_grad=False) is supported
-
-    def backward(self, dy, output=None, input_grad=True):
-        """Add dW, db into the gradients; return dx (None if not ``input_grad``)."""
-        _, (x_shape, x2) = self.recall(output)
-        out_shape = self.output_shape(x_shape)
-        if tuple(dy.shape) != out_shape:
-            raise ShapeError(f"{self!r}: backward expected grad of shape {out_shape}, "
-                             f"got {tuple(dy.shape)}")
-        N, C, H, W = x_shape
-        kh, kw = self.kernel_size
-        OC = self.out_channels
-        dcols = im2col(dy, kh, kw, self.stride, self.padding)      # (H*W*N, kh*kw*OC)
-        W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
-        if self.weight.requires_grad:
-            dW2 = at_b(x2, dcols)                       # x2^T dcols, (C, kh*kw*OC)
-            self.weight.grad += dW2.reshape(C, kh, kw, OC).transpose(0, 3, 1, 2)
-        if self.bias is not None and self.bias.requires_grad:
-            self.bias.grad += dy.sum(axis=(0, 2, 3))
-        if not input_grad:
-            return None
-        return from_rows(dcols @ W2.T, N, H, W)                    # (N, C, H, W)

@@ -44,7 +44,34 @@ The price is that the kernel must be reordered to match the column order: a
 small copy of the weights, never of the activations.  Everything runs
 unchanged on CuPy (``backend.get_array_module``).
 """
+import numpy
+
 from .. import backend
+
+
+# -- the naive twin: a loop over windows -------------------------------------------------
+# (read it first: the fast path below is tested against it)
+def im2col_simple(x, kh, kw, stride=(1, 1), padding=(0, 0)):
+    """The windows of x as rows: row (oh, ow, n) holds the kh x kw x C patch that
+    output pixel (oh, ow) of image n sees, flattened in the order (i, j, c).
+
+    x (N, C, H, W) -> (OH*OW*N, kh*kw*C), rows ordered (oh, ow, n): the layout of
+    ``im2col`` below ("HWNC"), so the two can be compared directly.
+    """
+    x = numpy.asarray(x, numpy.float64)
+    (sh, sw), (ph, pw) = stride, padding
+    N, C, H, W = x.shape
+    xpad = numpy.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    xpad[:, :, ph:ph + H, pw:pw + W] = x
+    OH, OW = (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+    rows = []
+    for oh in range(OH):
+        for ow in range(OW):
+            for n in range(N):
+                patch = xpad[n, :, oh * sh:oh * sh + kh, ow * sw:ow * sw + kw]   # (C, kh, kw)
+                rows.append(patch.transpose(1, 2, 0).ravel())                     # (i, j, c)
+    return numpy.array(rows).reshape(OH * OW * N, kh * kw * C)
+
 
 
 def _pair(v, name="value"):
@@ -103,7 +130,7 @@ def im2col(x, kh, kw, stride, padding):
     zero-padded input.  ``stride`` and ``padding`` are ints or (h, w) pairs.
     The patches are a zero-copy strided view of the padded input; the final
     ``reshape`` makes the one copy.  The naive twin, a loop over windows, is
-    ``scratchgan.nn.reference.im2col``.
+    ``im2col_simple`` above.
     """
     sh, sw = _pair(stride, "stride")
     ph, pw = _pair(padding, "padding")

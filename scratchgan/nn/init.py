@@ -79,7 +79,8 @@ def dcgan_init(model):
     function as it stands and call ``model.apply(weights_init_normal)`` (see
     the module doc)."""
     from .linear import Linear
-    from .conv import Conv2d, ConvTranspose2d
+    from .conv import Conv2d
+    from .conv_transpose import ConvTranspose2d
     from .norm import BatchNorm1d            # BatchNorm2d is a BatchNorm1d too
     for m in model.modules():
         if isinstance(m, (Linear, Conv2d, ConvTranspose2d)):

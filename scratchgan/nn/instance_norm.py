@@ -16,7 +16,7 @@ The backward is BatchNorm's with the plane in place of the batch:
     dx     = (1 / sigma) * (dx_hat - mean_hw(dx_hat) - x_hat * mean_hw(dx_hat * x_hat))
 
 It is BatchNorm of x.reshape(1, N*C, H, W): every plane a channel of its own,
-which is how the tests check it against ``reference.batchnorm_forward``.
+which is how the tests check it against ``norm.batchnorm_forward_simple``.
 
 There are no running statistics (PyTorch's default track_running_stats=False):
 training and evaluation compute the same thing.

@@ -270,8 +270,8 @@ class ForwardCaches:
             "none": "backward called before forward (no forward has run)",
             "backward": "every forward has been back-propagated already: " + _SECOND,
             "unfiled": "the last forward returned without filing a cache for its backward; "
-                       f"end the forward with `return self.remember(y, saved)` (README: "
-                       f"Write your own layer)",
+                       "end the forward with `return self.remember(y, saved)` (README: "
+                       "Write your own layer)",
             "no_grad": "the last forward ran under no_grad(), which keeps no cache",
             "freed": f"the {what} of that forward was garbage collected before this "
                      f"backward, and its cache with it; keep a reference to it until "

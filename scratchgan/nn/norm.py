@@ -34,7 +34,7 @@ so dx = (gamma / sigma) * (dy - dbeta/M - xhat * dgamma/M): three reductions
 share two sums.  (PyTorch's CPU kernel computes it in this last form too.)
 
 The naive twin, the chain rule one node at a time (dxhat -> dvar -> dmu ->
-dx), is ``scratchgan.nn.reference.batchnorm_backward``; the tests check that
+dx), is ``batchnorm_backward_simple`` below; the tests check that
 the two agree.
 
 In evaluation mode the running statistics are constants, the layer is the
@@ -50,9 +50,51 @@ Running statistics, PyTorch's update (momentum 0.1 by default):
 array) counts training forwards.  With ``momentum=None`` the factor is
 1 / num_batches_tracked: a cumulative average.
 """
+import numpy
+
 from .. import backend
 from .module import Module, Parameter, ShapeError
 from . import init
+
+
+# -- the naive twin: the chain rule one node at a time -----------------------------------
+# (read it first: the fast path below is tested against it)
+def batchnorm_forward_simple(x, gamma, beta, eps=1e-5):
+    """Training-mode batch norm of (N, C) (or (N, C, ...): statistics over every
+    axis but 1), one named step at a time.  Returns (y, cache)."""
+    x = numpy.asarray(x, numpy.float64)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mu = x.mean(axis=axes, keepdims=True)                     # mu = (1/M) sum x
+    xmu = x - mu
+    var = (xmu ** 2).mean(axis=axes, keepdims=True)           # var = (1/M) sum (x - mu)^2
+    sigma = numpy.sqrt(var + eps)
+    xhat = xmu / sigma                                        # xhat = (x - mu) / sigma
+    y = numpy.asarray(gamma).reshape(shape) * xhat + numpy.asarray(beta).reshape(shape)
+    return y, (x, xmu, var, sigma, xhat, numpy.asarray(gamma, numpy.float64), eps, axes, shape)
+
+
+def batchnorm_backward_simple(dy, cache):
+    """The chain rule through ``batchnorm_forward_simple`` one node at a time:
+    dgamma, dbeta, then dxhat -> dvar -> dmu -> dx.  Returns (dx, dgamma, dbeta).
+
+    (The fast layer folds these into dx = (gamma / sigma) * (dy - mean(dy)
+    - xhat * mean(dy * xhat)); the tests check that the two agree.)
+    """
+    x, xmu, var, sigma, xhat, gamma, eps, axes, shape = cache
+    dy = numpy.asarray(dy, numpy.float64)
+    M = x.size // x.shape[1]                                   # values per channel
+    dgamma = (dy * xhat).sum(axis=axes)                        # y = gamma * xhat + beta
+    dbeta = dy.sum(axis=axes)
+    dxhat = dy * gamma.reshape(shape)
+    # xhat = xmu / sigma, sigma = sqrt(var + eps), var = mean(xmu^2), xmu = x - mu
+    dsigma = (dxhat * xmu * -1 / sigma ** 2).sum(axis=axes, keepdims=True)
+    dvar = dsigma * 0.5 / numpy.sqrt(var + eps)
+    dxmu = dxhat / sigma + dvar * 2 * xmu / M                  # both paths into xmu
+    dmu = -dxmu.sum(axis=axes, keepdims=True)
+    dx = dxmu + dmu / M                                        # mu = mean(x)
+    return dx, dgamma, dbeta
+
 
 
 def _channel_sum(a):
@@ -93,7 +135,7 @@ class BatchNorm1d(Module):
     Backward (training): dx = (gamma / sigma) (dy - mean(dy) - xhat mean(dy xhat)),
                          dgamma = sum(dy xhat),  dbeta = sum(dy)
     (derived in the module docstring; the step-by-step twin is
-    ``reference.batchnorm_backward``).  BatchNorm2d is this class over (N, C, H, W).
+    ``batchnorm_backward_simple``).  BatchNorm2d is this class over (N, C, H, W).
     """
 
     buffer_names = ("running_mean", "running_var", "num_batches_tracked")

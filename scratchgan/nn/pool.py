@@ -13,13 +13,45 @@ Both are written with ``im2col``: every channel is treated as an image of its
 own, (N*C, 1, H, W), so each window becomes one row of k*k numbers; the
 reduction is over a row, and ``col2im`` adds the rows' gradients back where
 overlapping windows share pixels.  Their naive twins, loops over windows, are
-``reference.avg_pool2d`` and ``reference.max_pool2d``.  (The lectures' GAN
+``avg_pool2d_simple`` and ``max_pool2d_simple`` below.  (The lectures' GAN
 hacks prefer average pooling, or strided convolutions, to max pooling in D:
 max pooling passes gradient to one pixel in k^2.)
 """
+import numpy
+
 from .. import backend
 from .im2col import _pair, col2im, conv_output_size, im2col
 from .module import Module, ShapeError
+
+
+# -- the naive twins: loops over windows --------------------------------------------------
+# (read them first: the fast path below is tested against them)
+def _pool2d_simple(x, k, stride, padding, reduce, fill):
+    x = numpy.asarray(x, numpy.float64)
+    N, C, H, W = x.shape
+    xpad = numpy.full((N, C, H + 2 * padding, W + 2 * padding), fill)
+    xpad[:, :, padding:padding + H, padding:padding + W] = x
+    OH, OW = (H + 2 * padding - k) // stride + 1, (W + 2 * padding - k) // stride + 1
+    y = numpy.zeros((N, C, OH, OW))
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    window = xpad[n, c, oh * stride:oh * stride + k, ow * stride:ow * stride + k]
+                    y[n, c, oh, ow] = reduce(window)
+    return y
+
+
+def avg_pool2d_simple(x, k, stride, padding=0):
+    """y[n, c, oh, ow] = mean of the k x k window at (oh*stride, ow*stride) of the
+    zero-padded x (the padding counts in the mean, as PyTorch's default)."""
+    return _pool2d_simple(x, k, stride, padding, numpy.mean, 0.0)
+
+
+def max_pool2d_simple(x, k, stride, padding=0):
+    """y[n, c, oh, ow] = max of the k x k window of x padded with -inf."""
+    return _pool2d_simple(x, k, stride, padding, numpy.max, -numpy.inf)
+
 
 
 class _Pool2d(Module):

@@ -7,6 +7,28 @@ from .. import backend
 from .optimizer import Optimizer
 
 
+# -- the naive twin: one parameter at a time, as the paper writes it ---------------------
+# (read it first: the fast path below is tested against it)
+def adam_step_simple(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """One Adam step (Kingma & Ba 2015, Algorithm 1) on each parameter in turn,
+    in place, as the paper writes it; ``state`` is a dict kept between calls.
+
+        g = grad + weight_decay * theta
+        m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
+        theta = theta - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+    """
+    b1, b2 = betas
+    t = state["t"] = state.get("t", 0) + 1
+    for i, (theta, g) in enumerate(zip(params, grads)):
+        g = g + weight_decay * theta
+        m = state[("m", i)] = b1 * state.get(("m", i), 0.0) + (1 - b1) * g
+        v = state[("v", i)] = b2 * state.get(("v", i), 0.0) + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        theta -= lr * m_hat / (numpy.sqrt(v_hat) + eps)
+    return params
+
+
+
 class Adam(Optimizer):
     """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False).
 
@@ -22,7 +44,7 @@ class Adam(Optimizer):
     theta -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
 
     Fast path: all parameters as one flat vector; the naive twin, one
-    parameter at a time, is ``scratchgan.nn.reference.adam_step``.
+    parameter at a time, is ``adam_step_simple`` above.
     """
 
     def _buffer_names(self):

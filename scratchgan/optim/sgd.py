@@ -2,6 +2,22 @@
 from .optimizer import Optimizer
 
 
+# -- the naive twin: one parameter at a time ---------------------------------------------
+# (read it first: the fast path below is tested against it)
+def sgd_step_simple(params, grads, state, lr, momentum=0.0):
+    """One step of SGD with momentum, one parameter at a time (PyTorch's convention:
+    the velocity starts as the first gradient)."""
+    for i, (theta, g) in enumerate(zip(params, grads)):
+        if momentum:
+            v = state.get(("v", i))
+            v = g.copy() if v is None else momentum * v + g
+            state[("v", i)] = v
+            g = v
+        theta -= lr * g
+    return params
+
+
+
 class SGD(Optimizer):
     """SGD(params, lr, momentum, dampening, weight_decay, nesterov): PyTorch's order.
 
