@@ -36,6 +36,8 @@ p.add_argument("--beta2", type=fraction, default=0.999)
 p.add_argument("--latent-dim", type=positive_int, default=100)
 p.add_argument("--order", choices=("algorithm1", "pytorch-gan"), default="algorithm1",
                help="D step then G step (Algorithm 1), or G step first (PyTorch-GAN's gan.py)")
+p.add_argument("--k", type=positive_int, default=1,
+               help="D steps per G step (Algorithm 1's k; gan.py's order has k = 1)")
 p.add_argument("--sample-every", type=positive_int, default=1000, help="iterations between grids")
 p.add_argument("--num-samples", type=nonnegative_int, default=10000, help="images in samples.npy")
 p.add_argument("--data-dir", default=None, help="where the MNIST .gz files are")
@@ -45,6 +47,8 @@ p.add_argument("--force", action="store_true", help="move an earlier run in --ou
 p.add_argument("--seed", type=seed_int, default=0)
 p.add_argument("--no-progress", action="store_true")
 args = p.parse_args()
+if args.order == "pytorch-gan" and args.k != 1:
+    p.error("argument --k: PyTorch-GAN's order (--order pytorch-gan) takes one D step per G step")
 try:
     prepare_out(args.out, force=args.force)          # never overwrite an earlier run
 except OutputError as e:
@@ -77,8 +81,7 @@ try:                                                               # dataloader 
                             args.batch_size)
 except (DataError, FlagError) as e:
     p.error(str(e))
-rs = numpy.random.RandomState(args.seed)
-order, at = rs.permutation(len(images)), 0                         # one shuffled pass = one epoch
+rs = numpy.random.RandomState(args.seed)                           # the order of the passes
 fixed_z = backend.randn(25, args.latent_dim)
 
 
@@ -110,22 +113,30 @@ def train_discriminator(real_imgs, gen_imgs):
     return d_loss
 
 
+m = args.batch_size
+
+
+def real_batches():
+    """Minibatches of m real images: shuffled passes over the data, forever
+    (a pass ends when fewer than m images are left)."""
+    while True:                                                    # for epoch in range(opt.n_epochs):
+        order = rs.permutation(len(images))
+        for at in range(0, len(images) - m + 1, m):                #     for i, (imgs, _) in enumerate(dataloader):
+            yield backend.asarray(images[order[at:at + m]])
+
+
+real = real_batches()
 bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it")
 for i in bar:
-    if at + args.batch_size > len(images):                         # for epoch in range(opt.n_epochs):
-        order, at = rs.permutation(len(images)), 0
-    real_imgs = backend.asarray(images[order[at:at + args.batch_size]])   # for i, (imgs, _) in enumerate(dataloader):
-    at += args.batch_size
-    m = len(real_imgs)
-
     if args.order == "pytorch-gan":                                # gan.py: G first, then D judges the
         g_loss, gen_imgs = train_generator(m)                      #   images G was just trained on
-        d_loss = train_discriminator(real_imgs, gen_imgs)
-    else:                                                          # Algorithm 1: D first, on fresh samples
-        with no_grad():                                            #   of the current G (no cache: G is fixed),
-            gen_imgs = generator(backend.randn(m, args.latent_dim))
-        d_loss = train_discriminator(real_imgs, gen_imgs)
-        g_loss, _ = train_generator(m)                             #   then G against the updated D
+        d_loss = train_discriminator(next(real), gen_imgs)
+    else:                                                          # Algorithm 1:
+        for _ in range(args.k):                                    #   for k steps do
+            with no_grad():                                        #     sample m noise samples; G is fixed
+                gen_imgs = generator(backend.randn(m, args.latent_dim))   # (no cache needed)
+            d_loss = train_discriminator(next(real), gen_imgs)     #     m real examples; ascend D
+        g_loss, _ = train_generator(m)                             #   then one G step against the updated D
 
     if i % 200 == 0 or i == 1:                                     # print("[Epoch %d/%d] [Batch %d/%d] [D loss: %f] [G loss: %f]" ...)
         bar.set_postfix_str(f"D loss {float(d_loss):.3f}  G loss {float(g_loss):.3f}")

@@ -52,3 +52,27 @@ def test_gan_loop_refuses_bad_flags_and_an_earlier_run(tmp_path, data_dir):
     assert done.returncode == 2 and "holds an earlier run" in done.stderr
     assert "Traceback" not in done.stderr
     assert (tmp_path / "samples.npy").read_bytes() == b"earlier"
+
+
+def test_gan_loop_takes_k_d_steps_per_g_step(tmp_path, data_dir):
+    """--k 2: Algorithm 1's inner loop; the same seed gives the same samples, and
+    k = 2 gives other samples than k = 1 (the loop over k really runs)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    script = str(ROOT / "demos" / "gan_loop.py")
+
+    def samples(k, out):
+        done = subprocess.run([sys.executable, script, "--iters", "3", "--batch-size", "8",
+                               "--sample-every", "3", "--num-samples", "10", "--k", str(k),
+                               "--data-dir", str(data_dir), "--no-download", "--no-progress",
+                               "--out", str(tmp_path / out)],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return numpy.load(tmp_path / out / "samples.npy")
+
+    k2 = samples(2, "a")
+    numpy.testing.assert_array_equal(k2, samples(2, "b"))
+    assert not numpy.array_equal(k2, samples(1, "c"))
+    done = subprocess.run([sys.executable, script, "--order", "pytorch-gan", "--k", "2",
+                           "--out", str(tmp_path / "d")], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 2 and "argument --k" in done.stderr
