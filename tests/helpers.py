@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 from scratchgan import backend
-from scratchgan.gradcheck import rel_error
+from scratchgan.gradient_check import rel_error
 
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
 
@@ -18,7 +18,7 @@ def load_demo(name):
 
 
 def rel_err(a, b):
-    """The library's one relative error, ``scratchgan.gradcheck.rel_error``."""
+    """The library's one relative error, ``scratchgan.gradient_check.rel_error``."""
     return rel_error(a, b)
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from scratchgan import backend, losses, nn
 from scratchgan.data.imbalance import keep_fraction
 from scratchgan.distributions import MultivariateNormal
-from scratchgan.gradcheck import gradcheck, numeric_grad, rel_error
+from scratchgan.gradient_check import gradcheck, numeric_grad, rel_error
 
 FAST = settings(max_examples=25, deadline=None)
 TOL = 1e-6

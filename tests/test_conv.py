@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from scratchgan import backend
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn.conv import Conv2d
 from scratchgan.nn.conv_transpose import ConvTranspose2d
 from scratchgan.nn.im2col import col2im, im2col
@@ -20,7 +20,7 @@ from scratchgan.nn.conv_transpose import conv_transpose2d_simple
 
 from helpers import hwnc, rel_err
 
-TOL = 1e-6            # float64 finite differences (see scratchgan/gradcheck.py)
+TOL = 1e-6            # float64 finite differences (see scratchgan/gradient_check.py)
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 h = backend.to_host

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from scratchgan import impute, losses
 from scratchgan.data import DataError, mnist, tabular
-from scratchgan.gradcheck import gradcheck_loss
+from scratchgan.gradient_check import gradcheck_loss
 from helpers import load_demo
 from test_data import server  # noqa: F401  (the loopback HTTP server fixture)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import backend, nn
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn.norm import batchnorm_backward_simple, batchnorm_forward_simple
 from scratchgan.nn.padding import pad2d_simple
 from scratchgan.nn.pool import avg_pool2d_simple, max_pool2d_simple

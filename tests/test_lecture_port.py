@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from scratchgan import backend, losses, nn, optim
-from scratchgan.gradcheck import numeric_grad
+from scratchgan.gradient_check import numeric_grad
 
 LATENT, PIXELS, N = 4, 9, 6                    # 3x3 "images": small enough for finite differences
 G_SIZES = [(LATENT, 8, False), (8, 12, True), (12, 10, True)]   # (in, out, BatchNorm1d(out, 0.8))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import backend, losses, nn
-from scratchgan.gradcheck import gradcheck_loss
+from scratchgan.gradient_check import gradcheck_loss
 
 TOL = 1e-6
 FAST = settings(max_examples=25, deadline=None)

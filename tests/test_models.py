@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from scratchgan import backend, models
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 
 
 @pytest.mark.parametrize("build, g_params, d_params", [

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scratchgan import backend
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn.module import ShapeError
 from scratchgan.nn.norm import BatchNorm1d, BatchNorm2d, _channel_sum
 
 from helpers import hwnc, rel_err
 
-TOL = 1e-6            # float64 finite differences (see scratchgan/gradcheck.py)
+TOL = 1e-6            # float64 finite differences (see scratchgan/gradient_check.py)
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 h = backend.to_host

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import backend, nn
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn import conv, padding as P
 from scratchgan.nn.module import ShapeError
 

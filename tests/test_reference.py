@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import nn, optim
-from scratchgan.gradcheck import numeric_grad, rel_error
+from scratchgan.gradient_check import numeric_grad, rel_error
 from scratchgan.nn.conv import conv2d_backward_simple, conv2d_simple
 from scratchgan.nn.conv_transpose import conv_transpose2d_simple
 from scratchgan.nn.im2col import im2col, im2col_simple

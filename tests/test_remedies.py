@@ -5,7 +5,7 @@ import pytest
 
 from scratchgan import backend, nn
 from scratchgan.gan import FeatureMatching, MinibatchStdDev, Pack
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn import ShapeError
 
 

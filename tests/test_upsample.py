@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import backend, nn
-from scratchgan.gradcheck import gradcheck
+from scratchgan.gradient_check import gradcheck
 from scratchgan.nn.upsample import upsample_simple
 
 FAST = settings(max_examples=25, deadline=None)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scratchgan import backend
-from scratchgan.gradcheck import numeric_grad, rel_error
+from scratchgan.gradient_check import numeric_grad, rel_error
 from scratchgan.vae import kl_backward, kl_to_standard_normal, reparameterise, \
     reparameterise_backward
 from helpers import load_demo
