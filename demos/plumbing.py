@@ -734,6 +734,8 @@ class ImageRun:
                        models={"G": trainer.G, "D": trainer.D},
                        optimizers={"G": trainer.opt_G, "D": trainer.opt_D})
         trainer.iteration, trainer.history = run["iteration"], run["history"]
+        if trainer.monitor is not None:      # the D-accuracy band and warnings go on, not anew
+            trainer.monitor.prime(trainer.history.rows)
         stored = run["config"]
         if "lr" in stored and stored["lr"] != self.args.lr:        # e.g. after a divergence
             trainer.opt_G.lr = trainer.opt_D.lr = self.args.lr

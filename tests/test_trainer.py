@@ -459,3 +459,42 @@ def test_console_line_carries_the_accuracy_band(capsys):
     make().train(40, log_every=10, print_every=20, progress=False)
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("iter ")]
     assert lines and all("D_acc " in l and "(~0.8 in practice" in l for l in lines)
+
+
+@pytest.mark.parametrize("total", [300, 20000, 100000])
+def test_the_progress_bar_numbers_fit_80_columns(total):
+    """Losses below 10, up to 100,000 iterations, hours left: nothing is cut."""
+    import io
+    from tqdm import tqdm
+    from scratchgan.gan.trainer import BAR_FORMAT, postfix
+    row = dict(d_loss=9.87654, g_loss=8.7654, D_x=0.999, D_G_z=0.001, real_acc=1.0, fake_acc=0.5)
+    out = io.StringIO()
+    bar = tqdm(total=total, ncols=80, file=out, mininterval=0, bar_format=BAR_FORMAT)
+    bar.update(1)
+    bar.set_postfix_str(postfix(row))
+    bar.refresh()
+    line = out.getvalue().split("\r")[-1].rstrip()
+    bar.close()
+    text = postfix(row)
+    assert text == "D 9.88 G 8.77 D(x) 1.0 D(G(z)) .00 acc 1.0/.50"
+    assert len(line) <= 80 and line.endswith(text + "]"), line
+
+
+def test_a_resumed_monitor_goes_on_where_the_run_stopped():
+    """After --resume the band covers the last log points before *and* after the
+    resume, as in one uninterrupted run, and no earlier warning comes again."""
+    g = 1.0 + 0.4 * numpy.sin(2 * numpy.pi * numpy.arange(40) / 6)
+    rows = _rows(g)
+    for i, row in enumerate(rows):
+        row["real_acc"] = row["fake_acc"] = 0.5 + 0.01 * (i % 7)
+    whole = FailureMonitor()
+    with pytest.warns(OscillationWarning):
+        for row in rows:
+            whole.update(row)
+    resumed = FailureMonitor()
+    resumed.prime(rows[:36])                               # the checkpoint's history
+    assert resumed.messages == []
+    for row in rows[36:]:
+        assert resumed.update(row) == []                   # already oscillating: no repeat
+    assert resumed.accuracy_band() == whole.accuracy_band()
+    assert resumed.band_text() == whole.band_text()

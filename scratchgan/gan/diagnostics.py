@@ -261,6 +261,17 @@ class FailureMonitor:
         return (f"  D_acc {band[0]:.2f}-{band[1]:.2f} (~{D_ACC_AIM:.1f} in practice, "
                 f"0.5 at the optimum)")
 
+    def prime(self, rows):
+        """Go on after a resume: run the earlier rows through the checks silently,
+        so that the window (and with it the console's D-accuracy band) and each
+        warning's state continue from where the run stopped; nothing is re-issued."""
+        kept = list(self.messages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for row in rows:
+                self.update(row)
+        self.messages = kept
+
     def update(self, row):
         """Check a new row; returns the list of warning messages issued now."""
         issued = []

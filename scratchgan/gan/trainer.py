@@ -34,10 +34,19 @@ STATS = ("d_loss", "g_loss", "D_x", "D_G_z", "real_acc", "fake_acc",
 
 
 def postfix(row):
-    """The progress bar's numbers for a history row (or a window's means)."""
-    return (f"d_loss={row['d_loss']:.3f} g_loss={row['g_loss']:.3f} "
-            f"D(x)={row['D_x']:.2f} D(G(z))={row['D_G_z']:.2f} "
-            f"acc={row['real_acc']:.2f}/{row['fake_acc']:.2f}")
+    """The progress bar's numbers for a history row (or a window's means), short
+    enough that the whole bar fits 80 columns: D's and G's losses, D(x),
+    D(G(z)), and D's accuracy on real / fake samples."""
+    def p(v):                                            # 0.50 -> ".50", 0.999 -> "1.0"
+        text = f"{v:.2f}"
+        return text[1:] if text.startswith("0.") else f"{v:.1f}"
+    return (f"D {row['d_loss']:.2f} G {row['g_loss']:.2f} D(x) {p(row['D_x'])} "
+            f"D(G(z)) {p(row['D_G_z'])} acc {p(row['real_acc'])}/{p(row['fake_acc'])}")
+
+
+#: The bar without the speed and the time so far ([time left, numbers]), so that
+#: the numbers fit 80 columns.
+BAR_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{remaining}{postfix}]"
 
 
 
@@ -209,7 +218,7 @@ class GANTrainer(GANSteps):
         start, end = self.iteration, self.iteration + int(iters)
         next_print = (start // print_every + 1) * print_every if print_every else None
         bar = tqdm(total=int(iters), disable=not progress, unit="it", leave=True,
-                   dynamic_ncols=True, mininterval=0.25, file=sys.stdout)
+                   dynamic_ncols=True, mininterval=0.25, file=sys.stdout, bar_format=BAR_FORMAT)
         self._console = bar.write if progress else print
         if next_print is not None and start == 0:
             terms = self.d_loss_terms()
