@@ -319,7 +319,8 @@ def download_split(name, split, cache_dir=None, mirrors=None, progress=True):
             raise DataError(
                 f"could not download {TITLES[name]} {filename}; tried:\n{tried}\n"
                 f"To place the files by hand, put {_names(split)} into {folder} "
-                f"(or any folder, then pass data_dir=... or set {ENV_VAR}=...).")
+                f"(or into any folder, and name it: a demo's --data-dir, data_dir=... in "
+                f"Python, or {ENV_VAR}=...).")
     return tuple(paths)
 
 
@@ -398,7 +399,8 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
         test = find_split(name, "test", data_dir, cache_dir, only_data_dir)
         if test is not None:
             images, labels = _read_split(*test)
-            why = ("downloads are off (download=False / --no-download)" if failure is None
+            why = ("downloads are off (a demo's --no-download or --data-dir; download=False "
+                   "in Python)" if failure is None
                    else "the download failed (" + _first_reason(failure) + ")")
             warnings.warn(TestSplitFallback(
                 f"training on the {len(images):,}-image test split of {TITLES[name]} found "
@@ -413,9 +415,10 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
         raise DataError(message + str(failure)) from failure
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir(name)
     raise DataError(
-        message + f"and download=False. Fix: run once with internet and "
-        f"download=True, or place {_names(split)} by hand into {folder} (or any "
-        f"folder, then pass data_dir=... or set {ENV_VAR}=...).")
+        message + f"and downloads are off. Fix: run once with internet and downloads on "
+        f"(a demo without --no-download; in Python download=True), or place "
+        f"{_names(split)} by hand into {folder} (or into any folder, and name it: a "
+        f"demo's --data-dir, data_dir=... in Python, or {ENV_VAR}=...).")
 
 
 #: What the two data sets look like, on their first 2,000 images: MNIST's
