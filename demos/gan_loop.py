@@ -13,7 +13,7 @@ on (``--order pytorch-gan``).  It matters: at 20,000 iterations the
 pytorch-gan order covered 7 and 6 of the 10 digits (seeds 0 and 1), Algorithm
 1's order 9 and 8 (demos/score_digits.py; see the README).
 
-    python demos/gan_loop.py --iters 20000 --data-dir ../shared/data/mnist
+    python demos/gan_loop.py --iters 20000 --data-dir DIR     # DIR: MNIST's .gz files, or omit to download
 """
 import argparse
 import os

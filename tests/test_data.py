@@ -139,7 +139,6 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(mnist, "CACHE_ROOT", None)
     monkeypatch.setattr(mnist, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": []})
-    monkeypatch.setattr(mnist, "shared_data_roots", lambda: [])
     monkeypatch.setenv("NO_PROXY", "*")          # loopback requests never go via a proxy
     monkeypatch.setenv("no_proxy", "*")
     return tmp_path
@@ -202,16 +201,20 @@ def test_env_folder_of_other_dataset_is_skipped(isolated, monkeypatch):
         mnist.load_fashion_mnist("test", download=False)
 
 
-def test_system_and_shared_folders_come_last(isolated, monkeypatch):
+def test_system_folders_come_last_and_no_developer_folder_is_searched(isolated, monkeypatch):
+    """Users have --data-dir, $SCRATCHGAN_DATA, the cache and system packages;
+    a ../shared/data beside a checkout (a developer's folder) is not looked in."""
     fake_split(isolated / "debian", "test", 3, 60)
-    fake_split(isolated / "shared" / "fashion-mnist", "test", 3, 70)
+    fake_split(isolated / "shared" / "data" / "fashion-mnist", "test", 3, 70)
     monkeypatch.setattr(mnist, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": [isolated / "debian"]})
-    monkeypatch.setattr(mnist, "shared_data_roots", lambda: [isolated / "shared"])
+    monkeypatch.chdir(isolated / "shared" / "data")              # as if ../shared were beside
     dirs = mnist.search_dirs("fashion-mnist")
-    assert dirs[-2:] == [isolated / "debian", isolated / "shared" / "fashion-mnist"]
+    assert dirs[-1] == isolated / "debian"
+    assert not any("shared" in str(d) for d in dirs)
     assert first_pixel(mnist.load_fashion_mnist("test", download=False)[0]) == 60
     monkeypatch.setattr(mnist, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": []})
-    assert first_pixel(mnist.load_fashion_mnist("test", download=False)[0]) == 70
+    with pytest.raises(DataError, match="not found"):
+        mnist.load_fashion_mnist("test", download=False)
 
 
 def test_not_found_error_says_where_and_how(isolated):

@@ -91,7 +91,7 @@ def test_cyclegan_default_run(tmp_path):
 def test_gain_table(tmp_path, data, expected):
     """The README's GAIN table (5 seeds there; 2 here, within the spread)."""
     m = load_demo("gain").main(["--data", data, "--repeats", "2", "--out", str(tmp_path),
-                                "--no-progress"])
+                                "--data-dir", str(MNIST.parent), "--no-progress"])
     for name, value in expected.items():
         tol = 0.006 if name == "GAIN" else 0.002
         assert m["rmse"][name]["mean"] == pytest.approx(value, abs=tol), name

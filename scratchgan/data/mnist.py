@@ -26,10 +26,7 @@ of the split wins; each file may be gzipped or not, so
 3. the user cache, ``$XDG_CACHE_HOME/scratchgan/<dataset>/`` or
    ``~/.cache/scratchgan/<dataset>/`` (where downloads go);
 4. system folders: Debian's package ``dataset-fashion-mnist`` installs
-   ``/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz`` etc.;
-5. a last local fallback for a checkout that sits beside a ``shared/`` folder:
-   ``../shared/data/<dataset>/`` relative to the current directory and to the
-   repository root, so demos run there without flags.
+   ``/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz`` etc.
 
 If nothing is found and ``download=True``, the two files of the split are
 downloaded into the cache from the mirrors in ``MIRRORS``, one mirror after
@@ -131,7 +128,6 @@ SIZES = {
 }
 
 ENV_VAR = "SCRATCHGAN_DATA"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ where to look
@@ -148,12 +144,6 @@ def default_cache_dir(name):
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "scratchgan" / name
-
-
-def shared_data_roots():
-    """``../shared/data`` beside the current directory and the repository."""
-    return [(Path.cwd() / ".." / "shared" / "data").resolve(),
-            (REPO_ROOT / ".." / "shared" / "data").resolve()]
 
 
 def search_dirs(name, data_dir=None, cache_dir=None, only_data_dir=False):
@@ -173,7 +163,6 @@ def search_dirs(name, data_dir=None, cache_dir=None, only_data_dir=False):
             dirs.append(env)
     dirs.append(Path(cache_dir) if cache_dir is not None else default_cache_dir(name))
     dirs += [Path(d) for d in SYSTEM_DIRS.get(name, [])]
-    dirs += [root / name for root in shared_data_roots()]
     unique, seen = [], set()
     for d in dirs:
         key = os.path.normcase(os.path.abspath(d))

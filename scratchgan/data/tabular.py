@@ -14,8 +14,8 @@ the column.
     spam      4601 x 57   UCI Spambase (continuous features)
 
 looking, in order, in ``data_dir/gain/`` and ``data_dir/``, in
-``$SCRATCHGAN_DATA/gain/``, in the downloads cache (``~/.cache/scratchgan/gain``)
-and in ``../shared/data/gain/``; if none holds it, it downloads the file from
+``$SCRATCHGAN_DATA/gain/`` and in the downloads cache (``~/.cache/scratchgan/gain``);
+if none holds it, it downloads the file from
 the GAIN authors' public repository into the cache, keeping it only if its
 SHA-256 matches.  Any other argument is read as a path to a CSV file.
 """
@@ -109,7 +109,6 @@ def search_dirs(data_dir=None):
     if env:
         dirs.append(Path(env) / "gain")
     dirs.append(cache_dir())
-    dirs += [root / "gain" for root in mnist.shared_data_roots()]
     return dirs
 
 
