@@ -40,6 +40,9 @@ judge's share and the copy distance per GAN: each repeat, mean and std), table.m
 rare digits, in [-1, 1]) and minority.png (real rare digits | BAGAN | ACGAN |
 plain GAN).  Which method wins is measured, not assumed.
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import copy
 import json
 import os

@@ -38,6 +38,9 @@ the cycle L1, and the L1 of G(x) to the true thick x.  (The classifier learns
 from the training digits of both domains, each thin and thick, so it names
 digits of either domain; the test digits are never among them.)
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import json
 import math
 import time

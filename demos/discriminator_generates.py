@@ -36,10 +36,9 @@ Writes into --out: rounds.png (D's heat map with the ascent paths, round by
 round, for (b)), samples.png (data | G(z) | ascent on the GAN's D | ascent on
 (b)'s D), metrics.json.
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
-# Tiny networks: extra BLAS threads only spin.  Before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 import json
 import time
 

@@ -25,13 +25,9 @@ repeat, mean and std, and seconds), gain.png (RMSE bars, and for two
 columns the histograms of the true hidden values against GAIN's and the
 mean's fills) and losses.png (GAIN's losses).
 """
-import os
-# The networks are small MLPs: extra BLAS threads only spin (on a busy machine
-# they slow a run down tenfold).  This must come before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import json
-import sys
 import time
 
 import numpy

@@ -15,13 +15,16 @@ pytorch-gan order covered 7 and 6 of the 10 digits (seeds 0 and 1), Algorithm
 
     python demos/gan_loop.py --iters 20000 --data-dir DIR     # DIR: MNIST's .gz files, or omit to download
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
+
 import argparse
 import os
 
 import numpy
 from tqdm import tqdm
 
-from plumbing import (FlagError, OutputError, folder, fraction, load_images,
+from plumbing import (FlagError, OutputError, add_threads_flag, folder, fraction, load_images,
                       nonnegative_int, positive_float, positive_int, prepare_out, seed_int)
 from scratchgan import backend, losses, nn, no_grad, optim, viz
 from scratchgan.atomic import save_npy
@@ -46,6 +49,7 @@ p.add_argument("--out", type=folder, default=os.path.join("out", "gan_loop"))
 p.add_argument("--force", action="store_true", help="move an earlier run in --out aside")
 p.add_argument("--seed", type=seed_int, default=0)
 p.add_argument("--no-progress", action="store_true")
+add_threads_flag(p)
 args = p.parse_args()
 if args.order == "pytorch-gan" and args.k != 1:
     p.error("argument --k: PyTorch-GAN's order (--order pytorch-gan) takes one D step per G step")

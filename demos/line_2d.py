@@ -7,11 +7,9 @@ points are from the line and how evenly they cover it.
 
     python demos/line_2d.py
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
-# These networks are tiny: extra BLAS threads only spin (and on a busy machine
-# slow a run down tenfold).  This must come before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 import numpy
 

@@ -24,6 +24,9 @@ Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
 samples.npy (N, 1, 32, 32) and checkpoint.npz into --out (default
 out/lines_dcgan), and prints how line-like the final samples are.
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import plumbing
 import numpy
 

@@ -15,11 +15,9 @@ in D, the default), ``pack`` (PacGAN: D judges ``--pack`` samples at once),
     python demos/mixture_2d.py --data ring      # 8 Gaussians on the unit circle, std 0.01
     python demos/mixture_2d.py --data grid      # 25 Gaussians at {-4,-2,0,2,4}^2, std 0.05
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
-# These networks are tiny: extra BLAS threads only spin (and on a busy machine
-# slow a run down tenfold).  This must come before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 import numpy
 

@@ -33,6 +33,9 @@ their optimizers, for scratchgan.checkpoint.load_checkpoint).  Score the samples
 
     python demos/score_digits.py out/mnist_acgan/samples.npy --labels out/mnist_acgan/labels.npy
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import json
 import os
 import time

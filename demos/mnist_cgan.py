@@ -24,6 +24,9 @@ row (one "style" in ten digits).  samples.npy holds 1,000 samples of each digit
 and labels.npy the digit asked for each; check them with
     python demos/score_digits.py out/mnist_cgan/samples.npy --labels out/mnist_cgan/labels.npy
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
+
 import plumbing                              # the demos' shared flags and files
 
 from scratchgan import models, optim

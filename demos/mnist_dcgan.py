@@ -16,6 +16,9 @@ Writes grids/, final_grid.png, progress.gif, losses.png, history.csv,
 samples.npy and checkpoint.npz into --out (default out/mnist_dcgan).  Check:
     python demos/score_digits.py out/mnist_dcgan/samples.npy
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import plumbing                              # the demos' shared flags and files
 
 from scratchgan import models, optim

@@ -14,6 +14,9 @@ samples.npy and checkpoint.npz into --out (default out/mnist_mlp).  Check the
 digits with an independent classifier:
     python demos/score_digits.py out/mnist_mlp/samples.npy
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
+
 import plumbing                              # the demos' shared flags and files
 
 from scratchgan import models, optim

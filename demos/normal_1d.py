@@ -12,11 +12,9 @@ between p_data and p_g, C(G) = -log 4 + 2 JSD and V(G, D) with the trained D
     python demos/normal_1d.py            # ~20 s on one CPU core; KS 0.029 at seed 0 (<= 0.05)
 """
 import json
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
-# These networks are tiny: extra BLAS threads only spin (and on a busy machine
-# slow a run down tenfold).  This must come before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
 

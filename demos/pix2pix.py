@@ -29,6 +29,9 @@ share (pixels brighter than mid-grey) and the class kept (a classifier
 trained here on the training part of the real digits names each output's
 digit).
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import json
 import math
 import time

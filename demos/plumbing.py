@@ -11,8 +11,8 @@ it, to show the whole loop on one page.)
 * image demos         ``ImageRun``: data, fixed grid noise, checkpoints and
                       ``--resume``, sample grids, ``fit``; ``run_script``
 
-The toy demos set ``OPENBLAS_NUM_THREADS=1`` themselves, before NumPy is
-imported: their networks are tiny, and extra BLAS threads only spin.
+Every demo sets its BLAS threads itself, first thing (``threads.py``);
+``make_parser`` adds the ``--threads`` flag that goes with it.
 """
 import argparse
 import math
@@ -38,6 +38,7 @@ except RuntimeError as e:                  # SCRATCHGAN_BACKEND=cupy where CuPy 
 
 import numpy
 
+import threads                                           # the BLAS thread policy (threads.py)
 from scratchgan import backend, nn, optim, viz
 from scratchgan.atomic import remove_stale_temporaries, save_npy
 from scratchgan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -202,6 +203,7 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
                    help="with --force: delete the earlier run's files instead")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                    help="cpu: NumPy; gpu: CuPy")
+    add_threads_flag(p)
     p.add_argument("--debug", action="store_true",
                    help="show the full traceback of an error, not one line")
     if images:
@@ -221,6 +223,15 @@ def make_parser(description, *, iters, batch_size=64, lr=2e-4, k=1, optimizer="A
                        help="the sample grids are grid-size x grid-size")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def add_threads_flag(p):
+    """--threads: read before NumPy loaded (``threads.py``); here it is checked
+    and shown in --help with this demo's default."""
+    default = "1" if threads.default == 1 else "all cores"
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help=f"BLAS threads (default here: {default}; on a busy machine use 1; "
+                        "an OPENBLAS_NUM_THREADS you set wins; README: Threads)")
 
 
 # ------------------------------------------------------------- the device

@@ -22,11 +22,9 @@ is too narrow: at the optimal D its loss is KL(p_g || p_data) - 2 JSD
     python demos/saturation_1d.py
 """
 import copy
+import threads                               # BLAS threads, before NumPy loads
+threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
-# These networks are tiny: extra BLAS threads only spin (and on a busy machine
-# slow a run down tenfold).  This must come before NumPy is imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 import numpy
 

@@ -26,12 +26,15 @@ The classifier, trained with Adam on the softmax cross-entropy (written below):
       -> Flatten -> Linear 3136 -> 128 -> ReLU -> Linear 128 -> 10 (scores s)
     p = softmax(s),  L = -(1/N) sum_i log p_i[y_i],  dL/ds = (p - onehot(y)) / N
 """
+import threads                               # BLAS threads, before NumPy loads
+threads.use("cores")                         # convolutions: all cores (README: Threads)
+
 import argparse
 from pathlib import Path
 
 import numpy
 
-from plumbing import load_images, positive_int, run_script, seed_int
+from plumbing import add_threads_flag, load_images, positive_int, run_script, seed_int
 from scratchgan import backend, nn, optim
 from scratchgan.checkpoint import load_checkpoint, save_checkpoint
 from scratchgan.data import DataError
@@ -199,6 +202,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=positive_int, default=6, help="classifier epochs (default: 6)")
     p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    add_threads_flag(p)
     args = p.parse_args(argv)
     backend.set_backend("cupy" if args.device == "gpu" else "numpy")
     samples = load_samples(args.samples) if args.samples else None   # fail early
