@@ -233,6 +233,15 @@ def translate(net, images, batch=100):
 
 
 # ----------------------------------------------------------------- the run
+def losses_title(args):
+    """Which losses trained this run, for the picture's title (the ablation's runs
+    must not look alike): e.g. "cycle x10, identity x5" or "cycle x10, no identity"."""
+    cycle = "no cycle" if args.no_cycle else f"cycle x{args.lambda_cycle:g}"
+    identity = ("no identity" if args.no_identity
+                else f"identity x{args.identity_weight * args.lambda_cycle:g}")
+    return f"{args.iters} iterations: {cycle}, {identity}"
+
+
 def main(argv=None):
     parser = plumbing.make_parser(__doc__, iters=1500, batch_size=8, lr=2e-4, k=None)
     parser.add_argument("--lambda-cycle", type=plumbing.nonnegative_float, default=10.0,
@@ -321,7 +330,7 @@ def main(argv=None):
     grid = numpy.stack([x[:rows], x2y[:rows], x2y2x[:rows], y[:rows], y2x[:rows],
                         translate(G, y2x[:rows])], axis=1).reshape(-1, *x.shape[1:])
     viz.save_image_grid(grid, f"{args.out}/grid.png", nrow=6,
-                        title="x | G(x) | F(G(x))  ||  y | F(y) | G(F(y))")
+                        title=f"x | G(x) | F(G(x))  ||  y | F(y) | G(F(y))\n{losses_title(args)}")
     for k in ("class_kept_x_to_y", "class_of_real_thick_digits", "ink_share_g_x",
               "ink_share_real_y", "cycle_l1", "l1_to_true_thick_x", "l1_identity_mapping"):
         print(f"{k:28s} {metrics[k]:.3f}")

@@ -8,9 +8,31 @@ by side; every layer is a scratchgan layer with a hand-written backward.
 * ``cgan_mlp``    a conditional MLP GAN (Mirza & Osindero 2014)
 * ``cgan_dcgan28`` the convolutional conditional variant
 * ``dcgan32``     a DCGAN for the 32x32 synthetic line images
+
+and ``dcgan_init``, DCGAN's N(0, 0.02) initialisation, which the DCGANs use.
 """
 from . import nn
-from .nn.init import dcgan_init
+
+
+def dcgan_init(model):
+    """DCGAN's initialisation, in place: conv/linear W ~ N(0, 0.02), b = 0,
+    BatchNorm gamma ~ N(1, 0.02), beta = 0 (Radford et al. 2016, section 4).
+    A BatchNorm without gamma and beta (``affine=False``) has nothing to set.
+
+    Not the same as PyTorch-GAN's ``weights_init_normal``: that one leaves
+    Linear layers, BatchNorm1d and the conv biases at PyTorch's defaults; this
+    one re-initialises them too.  For the scripts' exact numbers, port their
+    function as it stands and call ``model.apply(weights_init_normal)`` (see
+    ``nn/init.py``)."""
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            m.weight.data[...] = nn.init.normal(m.weight.shape, 0.0, 0.02, m.weight.data.dtype)
+            if m.bias is not None:
+                m.bias.data[...] = 0
+        elif isinstance(m, nn.BatchNorm1d) and m.affine:      # BatchNorm2d is one too
+            m.weight.data[...] = nn.init.normal(m.weight.shape, 1.0, 0.02, m.weight.data.dtype)
+            m.bias.data[...] = 0
+    return model
 
 
 def _block(n_in, n_out, normalize=True):

@@ -349,7 +349,7 @@ def save_image_grid(images, path, nrow=8, padding=2, title=None, scale=2, row_la
         grid = grid[..., :1]
     h, w = grid.shape[:2]
     dpi = 100
-    top = 30 if title else 0
+    top = 16 + 14 * (title.count("\n") + 1) if title else 0       # room for each title line
     left = 0 if row_labels is None else 16 + 9 * max(len(str(s)) for s in row_labels)
     fig = Figure(figsize=((w * scale + left) / dpi, (h * scale + top) / dpi))
     FigureCanvasAgg(fig)

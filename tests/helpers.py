@@ -4,7 +4,6 @@ from pathlib import Path
 
 
 from scratchgan import backend
-from scratchgan.gradient_check import rel_error
 
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
 
@@ -15,11 +14,6 @@ def load_demo(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def rel_err(a, b):
-    """The library's one relative error, ``scratchgan.gradient_check.rel_error``."""
-    return rel_error(a, b)
 
 
 def hwnc(x):

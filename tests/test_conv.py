@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from scratchgan import backend
-from scratchgan.gradient_check import gradcheck
+from scratchgan.gradient_check import gradcheck, rel_error
 from scratchgan.nn.conv import Conv2d
 from scratchgan.nn.conv_transpose import ConvTranspose2d
 from scratchgan.nn.im2col import col2im, im2col
@@ -18,7 +18,7 @@ from scratchgan.nn.module import ShapeError
 from scratchgan.nn.conv import conv2d_simple
 from scratchgan.nn.conv_transpose import conv_transpose2d_simple
 
-from helpers import hwnc, rel_err
+from helpers import hwnc
 
 TOL = 1e-6            # float64 finite differences (see scratchgan/gradient_check.py)
 FAST = settings(max_examples=25, deadline=None,
@@ -361,10 +361,10 @@ def test_matches_pytorch(backend_name, transposed, cfg):
     ty.backward(torch.from_numpy(dy))
     y = ours(xp.asarray(x))
     dx = ours.backward(xp.asarray(dy))
-    assert rel_err(y, ty.detach().numpy()) < 1e-5
-    assert rel_err(dx, tx.grad.numpy()) < 1e-5
+    assert rel_error(y, ty.detach().numpy()) < 1e-5
+    assert rel_error(dx, tx.grad.numpy()) < 1e-5
     for name, prm in ours.named_parameters():
-        assert rel_err(prm.grad, getattr(theirs, name).grad.numpy()) < 1e-5, name
+        assert rel_error(prm.grad, getattr(theirs, name).grad.numpy()) < 1e-5, name
 
 
 def test_conv_transpose_can_skip_the_input_gradient():

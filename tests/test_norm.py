@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scratchgan import backend
-from scratchgan.gradient_check import gradcheck
+from scratchgan.gradient_check import gradcheck, rel_error
 from scratchgan.nn.module import ShapeError
 from scratchgan.nn.norm import BatchNorm1d, BatchNorm2d, _channel_sum
 
-from helpers import hwnc, rel_err
+from helpers import hwnc
 
 TOL = 1e-6            # float64 finite differences (see scratchgan/gradient_check.py)
 FAST = settings(max_examples=25, deadline=None,
@@ -299,9 +299,9 @@ def test_matches_pytorch_train_and_eval(backend_name, kind, shape, kw):
         ty.backward(torch.from_numpy(dy))
         y = ours(xp.asarray(x))
         dx = ours.backward(xp.asarray(dy))
-        assert rel_err(y, ty.detach().numpy()) < 1e-5
-        assert rel_err(dx, tx.grad.numpy()) < 1e-5
+        assert rel_error(y, ty.detach().numpy()) < 1e-5
+        assert rel_error(dx, tx.grad.numpy()) < 1e-5
         for name, p in ours.named_parameters():
-            assert rel_err(p.grad, getattr(theirs, name).grad.numpy()) < 1e-5, name
+            assert rel_error(p.grad, getattr(theirs, name).grad.numpy()) < 1e-5, name
         for k, v in theirs.state_dict().items():
-            assert rel_err(ours.state_dict()[k], v.numpy()) < 1e-5, k
+            assert rel_error(ours.state_dict()[k], v.numpy()) < 1e-5, k

@@ -376,7 +376,7 @@ def test_clear_errors_for_common_porting_mistakes():
 
 
 def test_dcgan_init_skips_batchnorm_without_affine():
-    from scratchgan.nn.init import dcgan_init
+    from scratchgan.models import dcgan_init
     net = dcgan_init(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2, affine=False),
                                    nn.BatchNorm2d(2)))
     assert float(np.abs(net[0].bias.data).max()) == 0.0

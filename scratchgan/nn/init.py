@@ -10,7 +10,8 @@ ConvTranspose2d stores its weight as (in, out, kh, kw), out_channels*kh*kw for
 ConvTranspose2d (PyTorch computes fan_in from ``weight.size(1)``).
 
 DCGAN (Radford et al. 2016) instead draws every conv/linear weight from
-N(0, 0.02), biases 0, and BatchNorm's gamma from N(1, 0.02).
+N(0, 0.02), biases 0, and BatchNorm's gamma from N(1, 0.02): that is
+``scratchgan.models.dcgan_init``, beside the architectures that use it.
 
 The in-place initialisers ``normal_``, ``uniform_``, ``constant_``, ``zeros_``,
 ``ones_``, ``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_`` and
@@ -66,31 +67,6 @@ def pytorch_default(weight_shape, fan_in, bias=True):
     W = uniform(weight_shape, bound)
     b = uniform((weight_shape[0] if bias is True else bias,), bound) if bias else None
     return W, b
-
-
-def dcgan_init(model):
-    """DCGAN's initialisation, in place: conv/linear W ~ N(0, 0.02), b = 0,
-    BatchNorm gamma ~ N(1, 0.02), beta = 0 (Radford et al. 2016, section 4).
-    A BatchNorm without gamma and beta (``affine=False``) has nothing to set.
-
-    Not the same as PyTorch-GAN's ``weights_init_normal``: that one leaves
-    Linear layers, BatchNorm1d and the conv biases at PyTorch's defaults; this
-    one re-initialises them too.  For the scripts' exact numbers, port their
-    function as it stands and call ``model.apply(weights_init_normal)`` (see
-    the module doc)."""
-    from .linear import Linear
-    from .conv import Conv2d
-    from .conv_transpose import ConvTranspose2d
-    from .norm import BatchNorm1d            # BatchNorm2d is a BatchNorm1d too
-    for m in model.modules():
-        if isinstance(m, (Linear, Conv2d, ConvTranspose2d)):
-            m.weight.data[...] = normal(m.weight.shape, 0.0, 0.02, m.weight.data.dtype)
-            if m.bias is not None:
-                m.bias.data[...] = 0
-        elif isinstance(m, BatchNorm1d) and m.affine:
-            m.weight.data[...] = normal(m.weight.shape, 1.0, 0.02, m.weight.data.dtype)
-            m.bias.data[...] = 0
-    return model
 
 
 # -- PyTorch's in-place initialisers --------------------------------------------------
