@@ -105,12 +105,20 @@ def test_to_device_without_a_gpu_is_a_clear_error(monkeypatch):
         assert thing.cpu() is thing
 
 
-def test_losses_and_modules_move_to_the_device_and_back(backend_name):
-    """On the strict stand-in (or CuPy), .cuda() moves a class weight and the
-    parameters; a step then runs without host arrays; .cpu() brings them back."""
+@pytest.fixture
+def strict_gpu():
+    """The strict CuPy stand-in plays the GPU for one test."""
+    from scratchgan import strict_device
+    backend.set_device_module(strict_device)
+    backend.set_backend("cupy")
+    yield
+    backend.set_device_module(None)
+
+
+def test_losses_and_modules_move_to_the_device_and_back(strict_gpu):
+    """On the strict stand-in, .cuda() moves a class weight and the parameters;
+    a step then runs without host arrays; .cpu() brings them back."""
     from scratchgan import losses
-    if backend_name == "numpy":
-        pytest.skip("moving to a device needs the stand-in or a GPU")
     xp = backend.get_xp()
     crit = losses.CrossEntropyLoss(weight=np.array([1.0, 2.0, 3.0], np.float32)).cuda()
     net = nn.Linear(4, 3).to("cuda:0")
