@@ -41,6 +41,19 @@ def backend_name(request):
 
 
 @pytest.fixture
+def device():
+    """The strict stand-in plays CuPy for one test (its ``counts`` start at 0);
+    NumPy again afterwards."""
+    backend.set_device_module(strict_device)
+    backend.set_backend("cupy")
+    backend.manual_seed(0)
+    strict_device.reset()
+    yield strict_device
+    backend.set_device_module(None)
+    backend.manual_seed(0)
+
+
+@pytest.fixture
 def xp(backend_name):
     """The array module (numpy or cupy) of the selected backend."""
     return backend.get_xp()

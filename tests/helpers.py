@@ -1,19 +1,46 @@
 """Small helpers shared by several test files (fixtures live in conftest.py)."""
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
-
 
 from scratchgan import backend
 
-DEMOS = Path(__file__).resolve().parents[1] / "demos"
+ROOT = Path(__file__).resolve().parents[1]
+DEMOS = ROOT / "demos"
+PORTS = Path(__file__).resolve().parent / "ports"
+
+
+def _load(folder, prefix, name):
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{name}", folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_demo(name):
     """Import demos/<name>.py as a module (demos are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load(DEMOS, "demo", name)
+
+
+def load_port(name):
+    """Import tests/ports/<name>.py, a PyTorch-GAN script ported with public API."""
+    return _load(PORTS, "port", name)
+
+
+def run(demo, *argv, env=None, timeout=300):
+    """A demo as a user runs it: a subprocess, its exit status and its output."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg", **(env or {}))
+    return subprocess.run([sys.executable, str(DEMOS / f"{demo}.py"), *map(str, argv)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def tiny(out, data_dir, *extra, iters=2):
+    """The flags of a seconds-long image-demo run on the fake data folder."""
+    return ["--iters", str(iters), "--batch-size", "8", "--sample-every", "1",
+            "--num-samples", "10", "--out", str(out), "--no-progress",
+            "--data-dir", str(data_dir), "--no-download", *extra]
 
 
 def hwnc(x):

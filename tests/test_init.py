@@ -105,17 +105,7 @@ def test_to_device_without_a_gpu_is_a_clear_error(monkeypatch):
         assert thing.cpu() is thing
 
 
-@pytest.fixture
-def strict_gpu():
-    """The strict CuPy stand-in plays the GPU for one test."""
-    from scratchgan import strict_device
-    backend.set_device_module(strict_device)
-    backend.set_backend("cupy")
-    yield
-    backend.set_device_module(None)
-
-
-def test_losses_and_modules_move_to_the_device_and_back(strict_gpu):
+def test_losses_and_modules_move_to_the_device_and_back(device):
     """On the strict stand-in, .cuda() moves a class weight and the parameters;
     a step then runs without host arrays; .cpu() brings them back."""
     from scratchgan import losses

@@ -6,7 +6,6 @@ import runpy
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy
 import pytest
@@ -16,27 +15,12 @@ from scratchgan.checkpoint import save_checkpoint
 from scratchgan.gan import TrainingDiverged
 
 import plumbing
-from helpers import load_demo
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT, load_demo, run, tiny
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
               pytest.mark.usefixtures("numpy_backend")]
 
 IMAGE_DEMOS = ["mnist_mlp", "mnist_dcgan", "mnist_cgan", "lines_dcgan"]
 TOY_DEMOS = ["normal_1d", "line_2d", "sine_2d", "mixture_2d", "saturation_1d"]
-
-
-def run(demo, *argv, timeout=300):
-    """A demo as a user runs it: a subprocess, its exit status and its output."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, str(ROOT / "demos" / f"{demo}.py"), *map(str, argv)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
-
-
-def tiny(out, data_dir, *extra, iters=2):
-    return ["--iters", str(iters), "--batch-size", "8", "--sample-every", "1",
-            "--num-samples", "10", "--out", str(out), "--no-progress",
-            "--data-dir", str(data_dir), "--no-download", *extra]
 
 
 # ------------------------------------------------------------- bad flags

@@ -3,21 +3,9 @@ Conv2d's padding_mode, bilinear and bicubic Upsample, cat/split and the
 DataLoader run a training step that moves nothing to the host and, once the
 interpolation matrices are built, nothing to the device either."""
 import numpy
-import pytest
 
 from scratchgan import backend, losses, nn, optim, strict_device
 from scratchgan.data import DataLoader
-
-
-@pytest.fixture
-def device():
-    backend.set_device_module(strict_device)
-    backend.set_backend("cupy")
-    backend.manual_seed(0)
-    strict_device.reset()
-    yield strict_device
-    backend.set_device_module(None)
-    backend.manual_seed(0)
 
 
 class TwoBranches(nn.Module):

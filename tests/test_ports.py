@@ -2,25 +2,19 @@
 (tests/ports/), run beside the original PyTorch code on the same weights,
 batches and noise: losses, generated images, every parameter and BatchNorm's
 running statistics after several iterations of the scripts' own loop."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers import load_port
 from scratchgan import backend
 
 torch = pytest.importorskip("torch", reason="PyTorch (the parity extra) not installed")
 tnn = torch.nn
-PORTS = Path(__file__).resolve().parent / "ports"
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
-def load_port(name):
-    spec = importlib.util.spec_from_file_location(f"port_{name}", PORTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def real_batches(img_size, batch_size, n):

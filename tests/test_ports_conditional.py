@@ -2,25 +2,18 @@
 (tests/ports/), beside the original PyTorch models on the same weights,
 labels, noise and real batches: the scripts' loop for a few iterations
 (losses in float32), and the first iteration's gradients in float64."""
-import importlib.util
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from helpers import load_port
 from scratchgan import backend, losses, optim
 
 torch = pytest.importorskip("torch", reason="PyTorch (the parity extra) not installed")
 tnn = torch.nn
-PORTS = Path(__file__).resolve().parent / "ports"
 
 
-def load_port(name):
-    spec = importlib.util.spec_from_file_location(f"port_{name}", PORTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class TCganG(tnn.Module):

@@ -3,24 +3,17 @@ generator, PatchGAN) ported with public API only (tests/ports/), beside the
 original PyTorch models on the same weights: the scripts' generator
 objectives (one output, several losses), every gradient in float64, the
 losses of a whole pix2pix step in float32."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers import load_port
 from scratchgan import backend, losses, optim
 
 torch = pytest.importorskip("torch", reason="PyTorch (the parity extra) not installed")
 tnn = torch.nn
-PORTS = Path(__file__).resolve().parent / "ports"
 
 
-def load_port(name):
-    spec = importlib.util.spec_from_file_location(f"port_{name}", PORTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # -- the original models (PyTorch-GAN's models.py), width as a parameter for pix2pix --

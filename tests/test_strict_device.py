@@ -25,18 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning")
 
 
-@pytest.fixture
-def device():
-    """The stand-in plays CuPy for one test; NumPy again afterwards."""
-    backend.set_device_module(strict_device)
-    backend.set_backend("cupy")
-    backend.manual_seed(0)
-    strict_device.reset()
-    yield strict_device
-    backend.set_device_module(None)
-    backend.manual_seed(0)
-
-
 # ------------------------------------------------------------- 1. refusals
 def test_refuses_what_cupy_refuses(device):
     xp = backend.get_xp()
