@@ -17,7 +17,7 @@ Tasks (``--task``), from MNIST's digits, padded to 32x32:
               (a 7 or a 9?), so L1 alone must blur
     edges     input: the strokes' outline; target: the digit
 
-    python demos/pix2pix.py --compare                 # all three losses, ~6 min on 2 cores
+    python demos/pix2pix.py --compare                 # all three losses, ~2.5 min on 2 cores
     python demos/pix2pix.py --loss l1 --task edges
 
 Writes into --out: test_inputs.npy, test_targets.npy, test_labels.npy,

@@ -62,8 +62,9 @@ def test_pix2pix_compare_table(tmp_path):
     import json
     out = run("pix2pix", tmp_path, "--compare")
     m = json.loads((out / "metrics.json").read_text())
-    readme = {"l1": (0.107, 0.029, 0.072, 0.700), "gan": (0.147, 0.040, 0.106, 0.542),
-              "gan+l1": (0.103, 0.030, 0.096, 0.797)}
+    # the GAN row: the midpoint of the two machines the README reports (0.147/0.155, ...)
+    readme = {"l1": (0.107, 0.029, 0.072, 0.700), "gan": (0.151, 0.0385, 0.1005, 0.5575),
+              "gan+l1": (0.1035, 0.0295, 0.0965, 0.788)}
     for loss, (l1, grey, ink, kept) in readme.items():
         got = m[loss]
         assert got["l1_to_target"] == pytest.approx(l1, abs=0.01), loss
