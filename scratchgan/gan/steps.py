@@ -184,17 +184,20 @@ class GANSteps:
         with no_grad():                 # G is held fixed: no cache, no G.backward
             x_fake = self._G(z, c_fake)
 
-        if self.joint_d_batch and c is None:
-            out_real, out_fake, d_loss = self._d_joint(x, x_fake)
-        else:
-            out_real = self._D(x, c)
+        if not (self.joint_d_batch and c is None):      # Algorithm 1 as written: two passes
+            out_real = self._D(x, c)                       # D on real data ...
             t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
-            out_fake = self._D(x_fake, c_fake)
+            out_fake = self._D(x_fake, c_fake)             # ... and on G's samples
             loss_real = self.criterion(out_real, t_real)
             loss_fake = self.criterion(out_fake, t_fake)
             self._backward_D_only(self.criterion.backward(out_real), out_real)
             self._backward_D_only(self.criterion.backward(out_fake), out_fake)
             d_loss = loss_real + loss_fake
+        else:
+            # The speed detour (joint_batch.py, on by default where it is exact: a D
+            # that judges each sample alone, no BatchNorm): the same two terms from
+            # one pass over [x; x'].  joint_d_batch=False runs the two passes above.
+            out_real, out_fake, d_loss = self._d_joint(x, x_fake)
 
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
             d_loss = d_loss + self._d_mismatched(x, c, t_fake)
