@@ -54,7 +54,7 @@ import score_digits
 from scratchgan import backend, losses, nn, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import translation
-from scratchgan.gan import History, ImagePool, TrainingDiverged, sampling
+from scratchgan.gan import History, ImagePool, LossWindow, sampling
 from scratchgan.optim import lr_scheduler
 
 
@@ -173,8 +173,9 @@ def train(args, run, x_all, y_all, checkpoint=None):
     w_cyc = 0.0 if args.no_cycle else args.lambda_cycle
     w_idt = 0.0 if args.no_identity else args.identity_weight * args.lambda_cycle
     f = x_all.dtype.type
-    names = ("g_gan", "cycle", "identity", "d_x", "d_y")
-    sums, log_every = dict.fromkeys(names, 0.0), math.gcd(args.sample_every, 50)
+    window = LossWindow({"g_gan": "generator", "cycle": "generator", "identity": "generator",
+                         "d_x": "discriminator", "d_y": "discriminator"}, start=run.iteration)
+    log_every = math.gcd(args.sample_every, 50)
 
     bar = tqdm(range(run.iteration + 1, args.iters + 1), disable=args.no_progress, unit="it",
                initial=run.iteration, total=args.iters)
@@ -193,7 +194,7 @@ def train(args, run, x_all, y_all, checkpoint=None):
             cyc = l1(rec_x, x) + l1(rec_y, y)
             d_fake_y = d_fake_y + F.backward(f(w_cyc) * l1.backward(rec_x), rec_x)
             d_fake_x = d_fake_x + G.backward(f(w_cyc) * l1.backward(rec_y), rec_y)
-            sums["cycle"] = sums["cycle"] + cyc
+            window.add(cycle=cyc)
         G.backward(d_fake_y, fake_y)                      # both paths into G(x), summed
         F.backward(d_fake_x, fake_x)
         if w_idt:                                         # G(y) = y, F(x) = x
@@ -201,25 +202,21 @@ def train(args, run, x_all, y_all, checkpoint=None):
             idt = l1(idt_y, y) + l1(idt_x, x)
             G.backward(f(w_idt) * l1.backward(idt_y), idt_y)
             F.backward(f(w_idt) * l1.backward(idt_x), idt_x)
-            sums["identity"] = sums["identity"] + idt
+            window.add(identity=idt)
         run.opt_G.step()
 
         # ---- the discriminators, on real images and on the pools of fakes
-        sums["d_y"] = sums["d_y"] + d_update(D_Y, run.opt_DY, mse, y, run.pool_Y.query(fake_y))
-        sums["d_x"] = sums["d_x"] + d_update(D_X, run.opt_DX, mse, x, run.pool_X.query(fake_x))
-        sums["g_gan"] = sums["g_gan"] + g_loss
+        window.add(d_y=d_update(D_Y, run.opt_DY, mse, y, run.pool_Y.query(fake_y)),
+                   d_x=d_update(D_X, run.opt_DX, mse, x, run.pool_X.query(fake_x)),
+                   g_gan=g_loss)
         for s in run.schedulers:
             s.step()
         run.iteration = it
 
         if it % log_every == 0 or it == args.iters:      # one host read per log point
-            n = log_every if it % log_every == 0 else it % log_every
-            row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
-            if not all(math.isfinite(v) for v in row.values()):
-                raise TrainingDiverged(it, "generator", None, float("nan"), hint="lower --lr")
+            row = window.row(it)                          # the means; a NaN stops the run
             run.history.append(row)
-            sums = dict.fromkeys(names, 0.0)
-            bar.set_postfix_str("  ".join(f"{k}={row[k]:.3f}" for k in names))
+            bar.set_postfix_str(window.text(row))
             if checkpoint is not None and (it % args.sample_every == 0 or it == args.iters):
                 checkpoint()
     bar.close()

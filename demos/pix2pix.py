@@ -33,7 +33,6 @@ import threads                               # BLAS threads, before NumPy loads
 threads.use("cores")                         # convolutions: all cores (README: Threads)
 
 import json
-import math
 import time
 
 import numpy
@@ -44,7 +43,7 @@ import score_digits
 from scratchgan import backend, losses, nn, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import translation
-from scratchgan.gan import History, TrainingDiverged, sampling
+from scratchgan.gan import History, LossWindow, sampling
 
 LOSSES = ("l1", "gan", "gan+l1")
 TITLES = {"l1": "close (L1)", "gan": "GAN", "gan+l1": "GAN + close"}
@@ -101,7 +100,7 @@ def train(loss, data, args):
     bce, l1 = losses.BCEWithLogitsLoss(), losses.L1Loss()
     x_all, y_all = data
     history, log_every = History(), max(1, min(50, args.iters // 20))
-    sums = {"d_loss": 0.0, "g_gan": 0.0, "g_l1": 0.0}
+    window = LossWindow({"d_loss": "discriminator", "g_gan": "generator", "g_l1": "generator"})
     bar = tqdm(range(1, args.iters + 1), disable=args.no_progress, unit="it", desc=TITLES[loss])
     for it in bar:
         idx = backend.rng().randint(0, len(x_all), args.batch_size)   # drawn on the device
@@ -117,32 +116,26 @@ def train(loss, data, args):
             D.backward(bce.backward(out_real) / 2, out_real)
             D.backward(bce.backward(out_fake) / 2, out_fake)
             opt_D.step()
-            sums["d_loss"] = sums["d_loss"] + d_loss
+            window.add(d_loss=d_loss)
 
         opt_G.zero_grad()                                           # ---- G step
         dfake = 0.0
         if use_gan:                                # BCE(D(x, G(x)), 1): through D to G(x)
             pair, split = nn.concat(x, fake)
             out = D(pair)
-            sums["g_gan"] = sums["g_gan"] + bce(out, 1.0)
+            window.add(g_gan=bce(out, 1.0))
             with nn.frozen(D):                     # G needs dL/dG(x), not D's gradients
                 _, dfake = split(D.backward(bce.backward(out), out))
         if use_l1:                                 # lambda |G(x) - y|_1
-            sums["g_l1"] = sums["g_l1"] + l1(fake, y)
+            window.add(g_l1=l1(fake, y))
             dfake = dfake + fake.dtype.type(args.lambda_l1) * l1.backward(fake)
         G.backward(dfake, fake)
         opt_G.step()
 
         if it % log_every == 0 or it == args.iters:                # one host read per log
-            n = log_every if it % log_every == 0 else it % log_every
-            row = {"iter": it, **{k: float(v) / n for k, v in sums.items()}}
-            if not all(math.isfinite(v) for v in row.values()):
-                raise TrainingDiverged(it, "generator" if use_l1 else "discriminator", None,
-                                       float("nan"), hint="lower --lr")
+            row = window.row(it)                                    # the means; NaN stops it
             history.append(row)
-            sums = dict.fromkeys(sums, 0.0)
-            bar.set_postfix_str("  ".join(f"{k}={row[k]:.3f}" for k in
-                                          ("d_loss", "g_gan", "g_l1")))
+            bar.set_postfix_str(window.text(row))
     bar.close()
     return G, history
 

@@ -40,3 +40,16 @@ def test_a_nan_loss_stops_the_run_and_says_nothing_was_restored(demo, extra, tmp
     text = str(e)
     assert f"diverged at iteration {e.iteration}" in text and "nothing was rolled back" in text
     assert "restored to iteration" not in text and "--lr" in text
+
+
+def test_loss_window_means_names_the_network_and_resets():
+    from scratchgan.gan import LossWindow
+    w = LossWindow({"d_loss": "discriminator", "g_loss": "generator"}, start=10)
+    for d, g in ((1.0, 2.0), (3.0, 4.0)):
+        w.add(d_loss=d, g_loss=g)
+    assert w.row(12) == {"iter": 12, "d_loss": 2.0, "g_loss": 3.0}
+    w.add(d_loss=5.0, g_loss=float("inf"))
+    with pytest.raises(TrainingDiverged) as info:
+        w.row(13)
+    assert (info.value.iteration, info.value.network) == (13, "generator")
+    assert info.value.restored_iteration is None

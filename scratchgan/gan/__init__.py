@@ -10,6 +10,7 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 * ``joint_batch``  the one-batch real+fake speed path of D's step
 * ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
 * ``image_pool``   ``ImagePool``: a history of G's images for D (CycleGAN)
+* ``loss_window``  ``LossWindow``: a written-out loop's running means and NaN check
 * ``noise``        the noise priors: ``normal_noise``, ``uniform_noise``
 * ``diagnostics``  ``History``, the console line, warnings, ``TrainingDiverged``
 """
@@ -19,6 +20,7 @@ from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GA
                           format_line, grad_norm, oscillation_period)
 from .hacks import DiscriminatorTargets, InstanceNoise
 from .image_pool import ImagePool
+from .loss_window import LossWindow
 from .joint_batch import judges_samples_alone
 from .losses import MinimaxLoss, NonSaturatingLoss, generator_loss
 from .noise import noise_prior, normal_noise, uniform_noise
@@ -28,7 +30,7 @@ from .trainer import GANTrainer
 
 __all__ = ["GANSteps", "GANTrainer", "grad_norm", "judges_samples_alone", "shift_onehot",
            "NonSaturatingLoss", "MinimaxLoss", "generator_loss",
-           "DiscriminatorTargets", "InstanceNoise", "ImagePool",
+           "DiscriminatorTargets", "InstanceNoise", "ImagePool", "LossWindow",
            "Pack", "MinibatchStdDev", "FeatureMatching",
            "normal_noise", "uniform_noise", "noise_prior",
            "History", "COLUMNS", "format_line", "FailureMonitor", "TrainingDiverged",
