@@ -43,8 +43,7 @@ import time
 import numpy
 
 import plumbing
-import score_digits
-from scratchgan import backend, losses, models, nn, no_grad, optim, viz
+from scratchgan import backend, judge, losses, models, nn, no_grad, optim, viz
 from scratchgan.autoencoder import AutoEncoder
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import ArraySampler
@@ -169,7 +168,7 @@ def main(argv=None):
 
     # ---- measure: blur and the classes a digit classifier finds
     print("training the judge: a digit classifier on the training digits")
-    judge, accuracy, _ = score_digits.fit_classifier(images[train], labels[train],
+    judge_net, accuracy, _ = judge.fit_classifier(images[train], labels[train],
                                                      epochs=args.judge_epochs, seed=args.seed,
                                                      holdout=min(1000, len(train) // 5),
                                                      verbose=False)
@@ -178,7 +177,7 @@ def main(argv=None):
                            "dcgan": round(gan_seconds, 1)},
                "iters": {"autoencoder": args.iters, "vae": args.iters, "dcgan": args.gan_iters}}
     for name, x in samples.items():
-        probs = score_digits.predict(judge, x)
+        probs = judge.predict(judge_net, x)
         share = numpy.bincount(probs.argmax(axis=1), minlength=10) / len(x)
         metrics[name] = {"blur": blur(x), "classes": int((share >= 0.02).sum()),
                          "confidence": float(probs.max(axis=1).mean())}

@@ -51,8 +51,7 @@ import time
 import numpy
 
 import plumbing
-import score_digits
-from scratchgan import backend, losses, models, nn, no_grad, optim, viz
+from scratchgan import backend, judge, losses, models, nn, no_grad, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.autoencoder import AutoEncoder
 from scratchgan.data import ArraySampler
@@ -215,9 +214,9 @@ def nearest_distance(a, b):
 
 def evaluate(train_x, train_y, test_x, test_y, args):
     """(recall of the rare class, overall accuracy) of the classifier trained on (train_x, train_y)."""
-    model, _, _ = score_digits.fit_classifier(train_x, train_y, epochs=args.clf_epochs,
+    model, _, _ = judge.fit_classifier(train_x, train_y, epochs=args.clf_epochs,
                                               seed=args.seed, holdout=1, verbose=False)
-    pred = score_digits.predict(model, test_x).argmax(axis=1)
+    pred = judge.predict(model, test_x).argmax(axis=1)
     rare = test_y == args.minority
     return float((pred[rare] == args.minority).mean()), float((pred == test_y).mean())
 
@@ -283,7 +282,7 @@ def main(argv=None):
                           numpy.concatenate([y, numpy.full(len(fake), args.minority)]))
         # An outside judge of the pictures themselves: the same classifier trained
         # on the uncut training part (all the 0s); it reads each GAN's rare digits.
-        judge, _, _ = score_digits.fit_classifier(images[rest], labels[rest],
+        judge_net, _, _ = judge.fit_classifier(images[rest], labels[rest],
                                                   epochs=args.clf_epochs, seed=args.seed,
                                                   holdout=1, verbose=False)
         # Copying: how close G's rare digits lie to the few kept ones, against
@@ -292,7 +291,7 @@ def main(argv=None):
         reference = nearest_distance(real_new, rare)
         for name, fake in generated.items():
             results[name]["copy_distance"].append(nearest_distance(fake, rare) / reference)
-            p_fake = score_digits.predict(judge, fake.astype(numpy.float32))
+            p_fake = judge.predict(judge_net, fake.astype(numpy.float32))
             results[name]["judged_rare"].append(float((p_fake.argmax(axis=1) == args.minority).mean()))
             results[name]["judge_confidence"].append(float(p_fake.max(axis=1).mean()))
         for name in METHODS:

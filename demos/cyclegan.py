@@ -50,8 +50,7 @@ import numpy
 from tqdm import tqdm
 
 import plumbing                                  # the demos' shared flags and files
-import score_digits
-from scratchgan import backend, losses, nn, optim, viz
+from scratchgan import backend, judge, losses, nn, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import translation
 from scratchgan.gan import History, ImagePool, LossWindow, sampling
@@ -279,7 +278,7 @@ def main(argv=None):
     train_all = numpy.concatenate([train_x, train_y])
     judge_x = numpy.concatenate([images[train_all], translation.dilate(images[train_all])])
     judge_y = numpy.concatenate([labels[train_all], labels[train_all]])
-    classifier, accuracy, _ = score_digits.fit_classifier(
+    classifier, accuracy, _ = judge.fit_classifier(
         judge_x, judge_y, epochs=3, holdout=min(1000, len(judge_x) // 5), seed=args.seed,
         verbose=False)
 
@@ -306,7 +305,7 @@ def main(argv=None):
                     f"{args.out}/losses.png", "CycleGAN losses")
 
     def kept(images_, labels_):
-        p = score_digits.predict(classifier, images_[:, :, 2:30, 2:30]).argmax(axis=1)
+        p = judge.predict(classifier, images_[:, :, 2:30, 2:30]).argmax(axis=1)
         return float((p == labels_).mean())
     metrics = {
         "iters": args.iters, "cycle": not args.no_cycle, "identity": not args.no_identity,

@@ -39,8 +39,7 @@ import numpy
 from tqdm import tqdm
 
 import plumbing                                  # the demos' shared flags and files
-import score_digits
-from scratchgan import backend, losses, nn, optim, viz
+from scratchgan import backend, judge, losses, nn, optim, viz
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import translation
 from scratchgan.gan import History, LossWindow, sampling
@@ -151,7 +150,7 @@ def measures(outputs, targets, labels, classifier):
     """L1 to the target, the mid-grey share (blur), the ink share (strokes kept:
     pixels brighter than mid-grey), the class kept."""
     crop = outputs[:, :, 2:30, 2:30]                                  # back to 28x28
-    predicted = score_digits.predict(classifier, crop).argmax(axis=1)
+    predicted = judge.predict(classifier, crop).argmax(axis=1)
     return {"l1_to_target": float(numpy.abs(outputs - targets).mean()),
             "mid_grey_share": float((numpy.abs(outputs) < 0.5).mean()),
             "ink_share": float((outputs > 0).mean()),
@@ -187,7 +186,7 @@ def main(argv=None):
     save_npy(f"{args.out}/test_labels.npy", labels[test_idx])
 
     print("training the judge: a digit classifier on the training part of the real digits")
-    classifier, accuracy, _ = score_digits.fit_classifier(
+    classifier, accuracy, _ = judge.fit_classifier(
         images[train_idx], labels[train_idx], epochs=2, holdout=min(1000, len(train_idx) // 5),
         seed=args.seed, verbose=False)
     metrics = {"task": args.task, "iters": args.iters, "classifier_accuracy": accuracy,

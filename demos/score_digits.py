@@ -20,11 +20,8 @@ after training and loads it next time.
     python demos/score_digits.py out/mnist_cgan/samples.npy --labels out/mnist_cgan/labels.npy
     python demos/score_digits.py out/fashion_dcgan/samples.npy --dataset fashion
 
-The classifier, trained with Adam on the softmax cross-entropy (written below):
-
-    Conv 4x4/2 (1 -> 32) -> ReLU -> Conv 4x4/2 (32 -> 64) -> ReLU
-      -> Flatten -> Linear 3136 -> 128 -> ReLU -> Linear 128 -> 10 (scores s)
-    p = softmax(s),  L = -(1/N) sum_i log p_i[y_i],  dL/ds = (p - onehot(y)) / N
+The classifier is the library's judge (``scratchgan/judge.py``): two
+convolutions and two linear layers, trained with Adam on the cross-entropy.
 """
 import threads                               # BLAS threads, before NumPy loads
 threads.use("cores")                         # convolutions: all cores (README: Threads)
@@ -35,71 +32,10 @@ from pathlib import Path
 import numpy
 
 from plumbing import add_threads_flag, load_images, positive_int, run_script, seed_int
-from scratchgan import backend, nn, optim
+from scratchgan import backend
 from scratchgan.checkpoint import load_checkpoint, save_checkpoint
+from scratchgan.judge import ARCH, CLASSES, classifier, fit_classifier, predict
 from scratchgan.data import DataError
-
-ARCH = "digit_classifier(conv32-conv64-fc128)"
-CLASSES = {"mnist": [str(d) for d in range(10)],
-           "fashion": ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                       "Shirt", "Sneaker", "Bag", "Boot"]}
-
-
-def classifier():
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(),            # (32, 14, 14)
-        nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),           # (64, 7, 7)
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
-        nn.Linear(128, 10))                              # scores (logits)
-
-
-def softmax(s):
-    xp = backend.get_array_module(s)
-    e = xp.exp(s - s.max(axis=1, keepdims=True))         # shifted: no overflow
-    return e / e.sum(axis=1, keepdims=True)
-
-
-class SoftmaxCrossEntropy:
-    """L = -(1/N) sum_i log softmax(s_i)[y_i], with dL/ds = (softmax(s) - onehot(y)) / N.
-
-    Used as ``loss = ce.forward(s, y); ds = ce.backward()``: one pending forward.
-    """
-
-    def forward(self, s, y):
-        xp = backend.get_array_module(s)
-        self.p, self.y = softmax(s), y
-        return -xp.log(self.p[xp.arange(len(y)), y] + 1e-12).mean()
-
-    def backward(self):
-        xp = backend.get_array_module(self.p)
-        grad = self.p.copy()
-        grad[xp.arange(len(self.y)), self.y] -= 1
-        self.p = None                      # one backward per forward
-        return grad / len(self.y)
-
-
-def shift(x, rs, max_shift=2):
-    """Random translations by up to ``max_shift`` pixels (zero-padded at -1):
-    8,000 training digits go further with a little augmentation."""
-    n, _, h, w = x.shape
-    pad = numpy.pad(x, ((0, 0), (0, 0), (max_shift,) * 2, (max_shift,) * 2),
-                    constant_values=-1.0)
-    dy, dx = rs.randint(0, 2 * max_shift + 1, size=(2, n))
-    out = numpy.empty_like(x)
-    for i in range(n):                                   # one slice per image: cheap
-        out[i] = pad[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w]
-    return out
-
-
-def predict(model, x, batch=500):
-    """Class probabilities (N, 10) on the host, in evaluation mode."""
-    model.eval()
-    with nn.no_grad():                                   # no caches: nothing to back-propagate
-        probs = [backend.to_host(softmax(model(backend.asarray(x[i:i + batch]))))
-                 for i in range(0, len(x), batch)]
-    model.train()
-    return numpy.concatenate(probs) if probs else numpy.zeros((0, 10))
-
 
 def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, seed=0,
                      holdout=2000, verbose=True):
@@ -108,39 +44,6 @@ def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, s
     test split is said in one line."""
     images, labels = load_images(dataset, data_dir, no_download=data_dir is not None)
     return fit_classifier(images, labels, epochs, batch_size, lr, seed, holdout, verbose)
-
-
-def fit_classifier(images, labels, epochs=6, batch_size=64, lr=1e-3, seed=0, holdout=2000,
-                   verbose=True):
-    """Train the classifier on (N, 1, 28, 28) images in [-1, 1] and their labels,
-    holding out ``holdout`` of them; returns (model, held-out accuracy and confidence)."""
-    rs = numpy.random.RandomState(seed)
-    order = rs.permutation(len(images))
-    test, train = order[:holdout], order[holdout:]
-    backend.manual_seed(seed)
-    model = classifier()
-    opt = optim.Adam(model.parameters(), lr=lr)
-    loss_fn = SoftmaxCrossEntropy()
-    steps = len(train) // batch_size
-    for epoch in range(epochs):
-        perm = train[rs.permutation(len(train))]
-        total = 0.0
-        for b in range(steps):
-            idx = perm[b * batch_size:(b + 1) * batch_size]
-            x = backend.asarray(shift(images[idx], rs))
-            y = backend.to_device(labels[idx])
-            opt.zero_grad()
-            scores = model(x)
-            loss = loss_fn.forward(scores, y)
-            model.backward(loss_fn.backward(), scores)
-            opt.step()
-            total += float(loss)
-        if verbose:
-            print(f"classifier epoch {epoch + 1}/{epochs}: loss {total / steps:.4f}")
-    p = predict(model, images[test])
-    accuracy = float((p.argmax(axis=1) == labels[test]).mean())
-    confidence = float(p.max(axis=1).mean())
-    return model, accuracy, confidence
 
 
 def score(probs, labels=None, names=None):

@@ -3,7 +3,7 @@ demos/plumbing.py, and the classifier of demos/score_digits.py."""
 import numpy
 import pytest
 
-from scratchgan import backend, models
+from scratchgan import backend, models, nn
 from scratchgan.gan import sampling
 
 import plumbing                              # demos/plumbing.py (helpers puts demos/ on the path)
@@ -114,19 +114,27 @@ def score_digits():
     return load_demo("score_digits")
 
 
-def test_softmax_cross_entropy_gradient(score_digits):
+def test_the_judges_loss_gradient_is_softmax_minus_onehot():
+    """The judge trains on losses.CrossEntropyLoss (score_digits once wrote its own):
+    dL/ds = (softmax(s) - onehot(y)) / N, and finite differences agree."""
+    from scratchgan import losses
+    from scratchgan.nn.softmax import softmax
     rs = numpy.random.RandomState(0)
     s = rs.randn(5, 10)
     y = rs.randint(0, 10, 5)
-    loss = score_digits.SoftmaxCrossEntropy()
-    loss.forward(s, y)
-    grad = loss.backward()
+    loss = losses.CrossEntropyLoss()
+    loss(s, y)
+    grad = loss.backward(s)
+    expected = softmax(s)
+    expected[numpy.arange(5), y] -= 1
+    assert numpy.allclose(grad, expected / 5, atol=1e-12)
     numeric = numpy.zeros_like(s)
     for idx in numpy.ndindex(*s.shape):
         for sign in (1, -1):
             t = s.copy()
             t[idx] += sign * 1e-6
-            numeric[idx] += sign * loss.forward(t, y) / 2e-6
+            with nn.no_grad():
+                numeric[idx] += sign * float(loss(t, y)) / 2e-6
     assert numpy.allclose(grad, numeric, atol=1e-6)
 
 
@@ -155,23 +163,35 @@ def test_score_digits_refuses_wrong_shapes(score_digits, tmp_path):
         score_digits.load_samples(tmp_path / "absent.npy")
 
 
-def test_classifier_learns(score_digits):
+def test_classifier_learns():
     """Two easily told-apart 'classes' (bright top half / bright bottom half)."""
+    from scratchgan import judge, losses, optim
     backend.manual_seed(0)
-    model = score_digits.classifier()
-    from scratchgan import optim
+    model = judge.classifier()
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = score_digits.SoftmaxCrossEntropy()
+    loss_fn = losses.CrossEntropyLoss()
     x = -numpy.ones((32, 1, 28, 28), numpy.float32)
     y = numpy.arange(32) % 2
     x[y == 0, :, :14] = 1
     x[y == 1, :, 14:] = 1
     for _ in range(15):
         opt.zero_grad()
-        loss_fn.forward(model.forward(x), y)
-        model.backward(loss_fn.backward())
+        scores = model.forward(x)
+        loss_fn(scores, y)
+        model.backward(loss_fn.backward(scores), scores)
         opt.step()
-    assert (score_digits.predict(model, x).argmax(axis=1) == y).all()
+    assert (judge.predict(model, x).argmax(axis=1) == y).all()
+
+
+def test_the_judges_shifts_are_per_image_windows():
+    """shift() without a loop over the batch equals one slice per image."""
+    from scratchgan import judge
+    x = numpy.random.RandomState(0).uniform(-1, 1, (6, 1, 7, 5)).astype(numpy.float32)
+    y = judge.shift(x, numpy.random.RandomState(1))
+    dy, dx = numpy.random.RandomState(1).randint(0, 5, size=(2, 6))
+    pad = numpy.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), constant_values=-1.0)
+    for i in range(6):
+        numpy.testing.assert_array_equal(y[i], pad[i, :, dy[i]:dy[i] + 7, dx[i]:dx[i] + 5])
 
 
 def test_line_report_does_not_count_blank_images_as_straight(capsys):
