@@ -52,6 +52,8 @@ def use(default_threads=1):
     default = default_threads
     if any(v in os.environ for v in VARIABLES):
         return None
+    if "numpy" in sys.modules:       # too late for this process (a test importing the demo):
+        return None                  # setting the variables would only leak into its children
     n = requested(sys.argv[1:])
     if n is None:
         n = cores() if default_threads == "cores" else int(default_threads)

@@ -1,5 +1,8 @@
 """Shared fixtures: every layer test runs on NumPy, and on CuPy where a GPU exists."""
+import http.server
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy
@@ -85,3 +88,61 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
+
+
+# A loopback HTTP server for the download tests (no network: 127.0.0.1 only).
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``routes[path]``; a ``("cut", bytes)`` route stops half way."""
+
+    def do_GET(self):
+        self.server.log.append(self.path)
+        body = self.server.routes.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        if isinstance(body, tuple) and body[0] == "slow":      # a byte every 50 ms
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body[1])))
+            self.end_headers()
+            try:
+                for i in range(len(body[1])):
+                    self.wfile.write(body[1][i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        if isinstance(body, tuple) and body[0] == "endless":   # no length, never stops
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"\0" * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        cut = isinstance(body, tuple)
+        body = body[1] if cut else body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2] if cut else body)
+        if cut:
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """An HTTP server on 127.0.0.1 serving ``server.routes``; ``server.log`` lists the
+    paths asked for.  Stopped after the test."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.routes, httpd.log = {}, []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()

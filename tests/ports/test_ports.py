@@ -2,17 +2,16 @@
 (tests/ports/), run beside the original PyTorch code on the same weights,
 batches and noise: losses, generated images, every parameter and BatchNorm's
 running statistics after several iterations of the scripts' own loop."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import load_port
+from helpers import ROOT, load_port
 from scratchgan import backend
 
 torch = pytest.importorskip("torch", reason="PyTorch (the parity extra) not installed")
 tnn = torch.nn
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 

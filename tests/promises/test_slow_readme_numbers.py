@@ -7,14 +7,12 @@ the README's numbers within a tolerance.
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy
 import pytest
 
-from helpers import load_demo
+from helpers import ROOT, load_demo
 
-ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT / ".." / "shared" / "data" / "mnist"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not MNIST.is_dir(), reason="needs ../shared/data/mnist")]

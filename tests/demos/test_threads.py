@@ -5,11 +5,11 @@ BLAS really reads it."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
+
 threadpoolctl = pytest.importorskip("threadpoolctl", reason="threadpoolctl (the test extra) missing")
 
 PROBE = """
@@ -51,3 +51,14 @@ def test_a_bad_threads_flag_is_argparses_error(tmp_path):
                            "--out", str(tmp_path / "o")], capture_output=True, text=True,
                           timeout=60, env=env)
     assert done.returncode == 2 and "argument --threads: must be a positive integer" in done.stderr
+
+
+def test_importing_a_demo_after_numpy_changes_nothing(monkeypatch):
+    """A test (or notebook) that imports a demo has NumPy loaded already: the
+    policy cannot apply there, and must not leak into the processes it starts."""
+    from helpers import load_demo
+    for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(v, raising=False)
+    load_demo("mnist_dcgan")                       # threads.use("cores") at its top
+    assert not any(v in os.environ for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                            "MKL_NUM_THREADS"))

@@ -10,7 +10,6 @@
 import os
 import runpy
 import sys
-from pathlib import Path
 
 import numpy
 import pytest
@@ -19,9 +18,8 @@ from scratchgan import backend, models, nn, optim, strict_device
 from scratchgan.data import ArraySampler
 from scratchgan.gan import GANTrainer, normal_noise
 
-from helpers import load_demo
+from helpers import ROOT, load_demo
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning")
 
 

@@ -2,7 +2,6 @@
 weighted losses GAIN needs, the baselines' closed forms, GAIN itself, the demo."""
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +10,7 @@ from hypothesis import given, settings, strategies as st
 from scratchgan import impute, losses
 from scratchgan.data import DataError, mnist, tabular
 from scratchgan.gradient_check import gradcheck_loss
-from helpers import load_demo
-from test_data import server  # noqa: F401  (the loopback HTTP server fixture)
+from helpers import ROOT, load_demo
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -102,7 +100,7 @@ def test_named_table_downloads_with_checksum(no_tables, server, monkeypatch):  #
     assert not (tabular.cache_dir() / "letter.csv").exists()
 
 
-SHARED_GAIN = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_GAIN = ROOT.parent / "shared" / "data"
 
 
 @pytest.mark.skipif(not (SHARED_GAIN / "gain").is_dir(),

@@ -7,9 +7,7 @@ the fixtures' hashes.
 """
 import gzip
 import hashlib
-import http.server
 import math
-import threading
 import time
 from pathlib import Path
 
@@ -24,8 +22,9 @@ from scratchgan.data import mnist, toy
 from scratchgan.data.idx import DataError, parse_idx, read_idx, write_idx
 from scratchgan.data.sampler import ArraySampler
 from scratchgan.data.synthetic import vertical_lines, vertical_lines_sampler
+from helpers import ROOT
 
-SHARED_MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 # ---------------------------------------------------------------- IDX format
@@ -246,61 +245,6 @@ def test_mismatched_files_are_refused(isolated):
 
 
 # ---------------------------------------------------------------- loader: downloads
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves ``routes[path]``; a ``("cut", bytes)`` route stops half way."""
-
-    def do_GET(self):
-        self.server.log.append(self.path)
-        body = self.server.routes.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        if isinstance(body, tuple) and body[0] == "slow":      # a byte every 50 ms
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body[1])))
-            self.end_headers()
-            try:
-                for i in range(len(body[1])):
-                    self.wfile.write(body[1][i:i + 1])
-                    self.wfile.flush()
-                    time.sleep(0.05)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            return
-        if isinstance(body, tuple) and body[0] == "endless":   # no length, never stops
-            self.send_response(200)
-            self.end_headers()
-            try:
-                while True:
-                    self.wfile.write(b"\0" * 65536)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            return
-        cut = isinstance(body, tuple)
-        body = body[1] if cut else body
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[:len(body) // 2] if cut else body)
-        if cut:
-            self.close_connection = True
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.routes, httpd.log = {}, []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def fixture_bytes(tmp_path, split="train", n=6, value=90):
     """The gzipped bytes of a fake split and the patched SHA-256 table for them."""
     d = fake_split(tmp_path / "fixture", split, n, value)

@@ -4,11 +4,10 @@ test_lecture_port.py and against PyTorch in test_torch_parity.py)."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_gan_loop_smoke(tmp_path, data_dir):

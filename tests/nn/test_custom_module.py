@@ -3,14 +3,14 @@
 and retain_graph for a second backward of one forward."""
 import copy
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scratchgan import backend, gradcheck, losses, nn
+from helpers import ROOT
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = ROOT / "README.md"
 
 
 def readme_section_code(title):
