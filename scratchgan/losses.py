@@ -34,7 +34,8 @@ import numpy
 from . import backend
 from .nn.activation import sigmoid
 from .nn.softmax import log_softmax
-from .nn.module import ForwardCaches, ShapeError, array_mover
+from .nn.forward_caches import ForwardCaches
+from .nn.module import ShapeError, array_mover
 
 
 class _Loss:

@@ -10,7 +10,7 @@ import pytest
 from scratchgan import atomic, backend, checkpoint
 from scratchgan.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from scratchgan.nn.linear import Linear
-from scratchgan.nn.module import Sequential
+from scratchgan.nn import Sequential
 
 
 def make_gan(hidden=4):

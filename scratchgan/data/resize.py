@@ -14,8 +14,7 @@ it resizes the 8-bit image before ``ToTensor`` and, when shrinking,
 anti-aliases; when enlarging 28 -> 32 the two agree to within a few grey
 levels (bicubic can overshoot [-1, 1] a little; ``clip=True`` cuts it back).
 """
-from ..nn.module import no_grad
-from ..nn.upsample import Upsample
+from ..nn import Upsample, no_grad
 
 
 def resize_images(images, size, mode="bilinear", clip=True):

@@ -22,7 +22,7 @@ change (D then returns m / pack scores per minibatch of m).
 ``feature_matching=layer`` to ``GANTrainer``.
 """
 from .. import backend
-from ..nn.module import BackwardError, Module, Sequential, ShapeError, no_grad
+from ..nn import BackwardError, Module, Sequential, ShapeError, no_grad
 
 
 class Pack(Module):

@@ -12,7 +12,7 @@ import numpy
 from .. import backend
 from ..checkpoint import copy_state
 from ..nn.activation import sigmoid
-from ..nn.module import no_grad
+from ..nn import no_grad
 
 
 @contextmanager

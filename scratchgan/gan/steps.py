@@ -40,7 +40,7 @@ GPU-friendliness: nothing is copied to the host or synchronised inside a
 step; the statistics it returns are device scalars.
 """
 from ..nn.activation import sigmoid
-from ..nn.module import Sequential, frozen, no_grad
+from ..nn import Sequential, frozen, no_grad
 from .conditioning import shift_onehot
 from .diagnostics import grad_norm
 from .hacks import DiscriminatorTargets, InstanceNoise

@@ -1,6 +1,7 @@
 """The layer library: each layer's forward and hand-derived backward, one concept per file."""
-from .module import (BackwardError, Module, ModuleDict, ModuleList, Parameter, Sequential,
-                     ShapeError, frozen, is_grad_enabled, no_grad, retain_graph)
+from .forward_caches import BackwardError, is_grad_enabled, no_grad, retain_graph
+from .module import Module, Parameter, ShapeError, frozen
+from .containers import ModuleDict, ModuleList, Sequential
 from .linear import Linear
 from .conv import Conv2d
 from .conv_transpose import ConvTranspose2d

@@ -14,7 +14,8 @@ Copy this pattern for any multi-head network: each head back-propagates on
 its own, the gradients meet where the paths split, and the trunk runs its
 backward once.  A head whose loss is not used this time may get ``None``.
 """
-from .module import Module, Sequential, ShapeError
+from .containers import Sequential
+from .module import Module, ShapeError
 
 
 class TwoHeads(Module):
