@@ -15,7 +15,7 @@ from scratchgan.data import write_idx
 # (scratchgan/strict_device.py), so the GPU path is tested on every machine.
 BACKENDS = ["numpy", "cupy", "strict"]
 
-# The demos import their shared plumbing (demos/plumbing.py) by name, as a
+# The demos import their shared plumbing (demos/plumbing/) by name, as a
 # script's folder is on the path when it runs; the tests do the same.
 DEMOS = str(Path(__file__).resolve().parents[1] / "demos")
 if DEMOS not in sys.path:

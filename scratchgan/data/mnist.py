@@ -57,7 +57,7 @@ from .idx import DataError, read_idx
 class TestSplitFallback(UserWarning):
     """Training falls back to the 10,000-image test split; the message says why.
 
-    The demos print it as one plain line (``demos/plumbing.py``); in your own code,
+    The demos print it as one plain line (``demos/plumbing/images.py``); in your own code,
     ``warnings.simplefilter("ignore", TestSplitFallback)`` silences it.
     """
 

@@ -1,12 +1,12 @@
 """The image demos end to end (a few iterations each), the plumbing of
-demos/plumbing.py, and the classifier of demos/score_digits.py."""
+demos/plumbing/, and the classifier of demos/score_digits.py."""
 import numpy
 import pytest
 
 from scratchgan import backend, models, nn
 from scratchgan.gan import sampling
 
-import plumbing                              # demos/plumbing.py (helpers puts demos/ on the path)
+import plumbing                              # demos/plumbing/ (conftest puts demos/ on the path)
 from helpers import load_demo
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),

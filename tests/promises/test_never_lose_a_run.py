@@ -251,7 +251,8 @@ def test_an_unwritable_out_as_root_sees_it(tmp_path, monkeypatch):
     """The same check, where the tests run as root (who may write anywhere)."""
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(plumbing.tempfile, "mkstemp", refuse)
+    import tempfile
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(plumbing.OutputError, match="cannot write there .Permission denied"):
         plumbing.prepare_out(tmp_path)
 
