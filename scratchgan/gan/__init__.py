@@ -22,7 +22,7 @@ from .hacks import DiscriminatorTargets, InstanceNoise
 from .image_pool import ImagePool
 from .loss_window import LossWindow
 from .joint_batch import judges_samples_alone
-from .losses import MinimaxLoss, NonSaturatingLoss, generator_loss
+from .objectives import MinimaxLoss, NonSaturatingLoss, generator_loss
 from .noise import noise_prior, normal_noise, uniform_noise
 from .remedies import FeatureMatching, MinibatchStdDev, Pack
 from .steps import GANSteps

@@ -45,7 +45,7 @@ from .conditioning import shift_onehot
 from .diagnostics import grad_norm
 from .hacks import DiscriminatorTargets, InstanceNoise
 from .joint_batch import d_loss_joint, judges_samples_alone
-from .losses import bce, generator_loss
+from .objectives import bce, generator_loss
 from .remedies import FeatureMatching
 
 
@@ -64,7 +64,7 @@ class GANSteps:
         k: discriminator steps per iteration (Algorithm 1's k; the paper uses 1).
         batch_size: m, for every minibatch, real and noise.
         g_loss: "non_saturating" (default, -log D(G(z))) or "minimax"
-            (log(1 - D(G(z)))); see ``scratchgan.gan.losses``.
+            (log(1 - D(G(z)))); see ``scratchgan.gan.objectives``.
         d_output: "probability" (BCELoss) or "logits" (BCEWithLogitsLoss).
 
     GAN hacks (``hacks.py``, all off by default): real_label, fake_label,

@@ -17,7 +17,8 @@ from .embedding import Embedding
 from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 from .multiply import Multiply
 from .two_heads import TwoHeads
-from .shape import Flatten, Reshape, ConcatCondition, Residual, SkipConcat, concat, cat, split
+from .shape import Flatten, Reshape, concat, cat, split
+from .branches import ConcatCondition, Residual, SkipConcat
 from . import init
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",

@@ -32,9 +32,9 @@ from .padding import check_fits, pad2d, pad2d_backward
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                  "circular": "circular"}
 
-#: Conv2d's algorithm: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
+#: How Conv2d computes (not to be confused with Algorithm 1): "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
 #: im2col), or "im2col" / "shifted" to force one (tests compare the two).
-ALGORITHM = "auto"
+CONV_METHOD = "auto"
 
 
 # -- the naive twins: the definitions as loops, in float64 on the host --------------------
@@ -249,9 +249,9 @@ class Conv2d(_ConvBase):
         return self.remember(y, (x_shape, "im2col", tuple(x.shape), padding, cols, W2))
 
     def _shifted(self, x_shape):
-        if ALGORITHM == "shifted":
+        if CONV_METHOD == "shifted":
             return self.stride == (1, 1)
-        return ALGORITHM == "auto" and shifted_gemm.suits(
+        return CONV_METHOD == "auto" and shifted_gemm.suits(
             self.in_channels, self.out_channels, self.kernel_size, self.stride, x_shape)
 
     skips_input_grad = True     # backward(dy, input_grad=False) is supported

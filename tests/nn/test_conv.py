@@ -392,7 +392,7 @@ def test_shifted_path_matches_the_loop_twin_and_finite_differences(n, c, oc, h, 
                                                                    seed, hwnc_input):
     assume(h + 2 * ph >= kh and w + 2 * pw >= kw)
     from scratchgan.nn import conv
-    old, conv.ALGORITHM = conv.ALGORITHM, "shifted"
+    old, conv.CONV_METHOD = conv.CONV_METHOD, "shifted"
     try:
         r = np.random.RandomState(seed)
         x = r.standard_normal((n, c, h, w))
@@ -406,7 +406,7 @@ def test_shifted_path_matches_the_loop_twin_and_finite_differences(n, c, oc, h, 
         errors = gradcheck(layer, x)
         assert max(errors.values()) < 1e-6, errors
     finally:
-        conv.ALGORITHM = old
+        conv.CONV_METHOD = old
 
 
 def test_auto_takes_the_shifted_path_where_it_suits_and_agrees_with_im2col(monkeypatch):
@@ -422,7 +422,7 @@ def test_auto_takes_the_shifted_path_where_it_suits_and_agrees_with_im2col(monke
     real_forward = shifted_gemm.forward
     monkeypatch.setattr(shifted_gemm, "forward", lambda *a: calls.append(1) or real_forward(*a))
     for algorithm in ("auto", "im2col"):
-        monkeypatch.setattr(conv, "ALGORITHM", algorithm)
+        monkeypatch.setattr(conv, "CONV_METHOD", algorithm)
         layer.zero_grad()
         y = layer(x)
         assert len(calls) == (1 if algorithm == "auto" else 1)      # auto took it; im2col not

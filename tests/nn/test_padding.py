@@ -84,7 +84,7 @@ def test_errors_name_the_layer_and_the_limit():
 @pytest.mark.parametrize("algorithm", ["im2col", "shifted"])
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_conv_padding_mode_gradcheck_and_equals_pad_then_conv(mode, algorithm, monkeypatch):
-    monkeypatch.setattr(conv, "ALGORITHM", algorithm)
+    monkeypatch.setattr(conv, "CONV_METHOD", algorithm)
     backend.manual_seed(0)
     layer = nn.Conv2d(2, 3, 3, stride=1, padding=(1, 2), padding_mode=mode)
     plain = nn.Conv2d(2, 3, 3, stride=1, padding=0)

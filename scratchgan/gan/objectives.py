@@ -1,4 +1,7 @@
-"""The two players' losses: BCE for D, the generator-loss variants for G.
+"""The two players' objectives: BCE for D, the generator-loss variants for G.
+
+(``scratchgan/losses.py`` holds the loss functions themselves; this file
+holds which of them each player of the game minimises.)
 
 The value function of the game (Goodfellow et al. 2014, eq. 1) is
 
@@ -19,7 +22,7 @@ see ``NonSaturatingLoss`` for why.
 
 Each loss works on probabilities (D ends in a Sigmoid; BCELoss) or on logits
 (BCEWithLogitsLoss, numerically safer), and follows the loss contract:
-``value = loss(d_out)`` then ``d_d_out = loss.backward(d_out)`` (``d_out`` may be
+``value = loss(out_fake)`` then ``dout_fake = loss.backward(out_fake)`` (``out_fake`` may be
 left out when it is the only pending one).
 """
 from ..losses import BCELoss, BCEWithLogitsLoss
@@ -59,13 +62,13 @@ class NonSaturatingLoss:
     def __init__(self, logits=False):
         self.criterion = bce(logits)
 
-    def forward(self, d_fake):
-        return self.criterion(d_fake, 1.0)
+    def forward(self, out_fake):
+        return self.criterion(out_fake, 1.0)
 
     __call__ = forward
 
-    def backward(self, d_fake=None):
-        return self.criterion.backward(d_fake)
+    def backward(self, out_fake=None):
+        return self.criterion.backward(out_fake)
 
 
 class MinimaxLoss:
@@ -83,13 +86,13 @@ class MinimaxLoss:
     def __init__(self, logits=False):
         self.criterion = bce(logits)
 
-    def forward(self, d_fake):
-        return -self.criterion(d_fake, 0.0)
+    def forward(self, out_fake):
+        return -self.criterion(out_fake, 0.0)
 
     __call__ = forward
 
-    def backward(self, d_fake=None):
-        return -self.criterion.backward(d_fake)
+    def backward(self, out_fake=None):
+        return -self.criterion.backward(out_fake)
 
 
 GENERATOR_LOSSES = {"non_saturating": NonSaturatingLoss, "minimax": MinimaxLoss}
