@@ -32,7 +32,7 @@ from .padding import check_fits, pad2d, pad2d_backward
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                  "circular": "circular"}
 
-#: How Conv2d computes (not to be confused with Algorithm 1): "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
+#: How Conv2d computes: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
 #: im2col), or "im2col" / "shifted" to force one (tests compare the two).
 CONV_METHOD = "auto"
 
