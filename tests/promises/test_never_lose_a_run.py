@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GAN
               pytest.mark.usefixtures("numpy_backend")]
 
 IMAGE_DEMOS = ["mnist_mlp", "mnist_dcgan", "mnist_cgan", "lines_dcgan"]
-TOY_DEMOS = ["normal_1d", "line_2d", "sine_2d", "mixture_2d", "saturation_1d"]
+TOY_DEMOS = ["normal_1d", "curve_2d", "mixture_2d", "saturation_1d"]
 
 
 # ------------------------------------------------------------- bad flags

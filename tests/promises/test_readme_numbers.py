@@ -51,11 +51,11 @@ def test_normal_1d(tmp_path):
 
 
 @pytest.mark.parametrize("demo,pattern,value", [
-    ("line_2d", r"distance to the line: mean ([\d.]+)", 0.0022),
-    ("sine_2d", r"\|y - sin x\|: mean ([\d.]+)", 0.0096)])
+    ("line", r"distance to the line: mean ([\d.]+)", 0.0022),
+    ("sine", r"distance to the sine: mean ([\d.]+)", 0.0096)])
 def test_curves_2d(tmp_path, demo, pattern, value):
     assert "mean distance to the curve 0.0022 / 0.0096" in README
-    (got,) = number(pattern, run_demo(demo, tmp_path))
+    (got,) = number(pattern, run_demo("curve_2d", tmp_path, "--data", demo))
     assert got == pytest.approx(value, rel=0.25)
 
 

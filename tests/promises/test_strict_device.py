@@ -156,7 +156,7 @@ def test_image_demos_on_the_device_match_the_cpu_bit_for_bit(tmp_path, data_dir,
 
 
 @pytest.mark.parametrize("name,extra", [
-    ("normal_1d", ()), ("line_2d", ()), ("sine_2d", ()),
+    ("normal_1d", ()), ("curve_2d", ("--data", "line")), ("curve_2d", ("--data", "sine")),
     ("mixture_2d", ("--remedy", "pack", "--batch-size", "32")),
     ("mixture_2d", ("--remedy", "fm", "--batch-size", "32")),
     ("saturation_1d", ("--head-start", "3"))])
