@@ -101,7 +101,6 @@ class GAIN:
         bce, mse = losses.BCELoss(), losses.MSELoss()
         backend.manual_seed(self.seed)
         draw = backend.rng()
-        xp = backend.get_xp()
         b = self.batch_size
         self.history = {"iter": [], "d_loss": [], "g_adv": [], "g_mse": []}
 

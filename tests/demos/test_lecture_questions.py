@@ -1,7 +1,6 @@
 """The lectures' questions as demos: a short run of each writes its files."""
 import json
 
-import pytest
 
 from helpers import load_demo
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from scratchgan import backend, gradcheck, losses, nn
+from scratchgan import backend, gradcheck, nn
 from helpers import ROOT
 
 README = ROOT / "README.md"
@@ -98,9 +98,10 @@ def test_errors_name_the_custom_module(guide):
     dimg = np.zeros((2, 1, 28, 28), np.float32)
     with pytest.raises(nn.BackwardError, match="Generator.backward: no pending forward"):
         G.backward(dimg)
-    ya, yb = G(z), G(z)
+    ya, yb = G(z), G(z)                           # both kept: two pending forwards
     with pytest.raises(nn.BackwardError, match="Generator.backward: 2 forwards are pending"):
         G.backward(dimg)
+    assert yb.shape == ya.shape
     with pytest.raises(nn.BackwardError, match="not what any pending forward returned"):
         G.backward(dimg, ya.copy())
     G.backward(dimg, ya)
