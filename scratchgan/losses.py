@@ -68,11 +68,11 @@ class _Loss:
         return self.to("cpu")
 
     # -- the contract, as for layers, with pred as the key ---------------------
-    def _remember(self, pred, cache, value):
+    def _file_cache(self, pred, cache, value):
         self._caches.put(pred, cache, self)
         return value
 
-    def _recall(self, pred):
+    def _take_cache(self, pred):
         return self._caches.take(pred, self, what="pred")
 
     def pending_forwards(self):
@@ -165,10 +165,10 @@ class BCELoss(_Loss):
         elementwise = -(t * log_p + (1 - t) * log_1mp)
         if w is not None:
             elementwise = elementwise * w
-        return self._remember(p, (t, w), self._reduce(elementwise))
+        return self._file_cache(p, (t, w), self._reduce(elementwise))
 
     def backward(self, pred=None, grad_out=None):
-        p, (t, w) = self._recall(pred)
+        p, (t, w) = self._take_cache(pred)
         xp = backend.get_array_module(p)
         scale = self._upstream(grad_out, p.shape, p.dtype)
         dp = (p - t) / xp.maximum(p * (1 - p), p.dtype.type(1e-12)) * scale
@@ -188,10 +188,10 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, x, t):
         xp, t = self._prepare(x, t)
         value = self._reduce(xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x))))
-        return self._remember(x, (t,), value)
+        return self._file_cache(x, (t,), value)
 
     def backward(self, pred=None, grad_out=None):
-        x, (t,) = self._recall(pred)
+        x, (t,) = self._take_cache(pred)
         return (sigmoid(x) - t) * self._upstream(grad_out, x.shape, x.dtype)
 
 
@@ -203,10 +203,10 @@ class MSELoss(_Loss):
         w = self._weight(p, weight)
         d = p - t if w is None else (p - t) * w      # w (p - t): the gradient's factor
         elementwise = d * d if w is None else d * (p - t)
-        return self._remember(p, (d,), self._reduce(elementwise))
+        return self._file_cache(p, (d,), self._reduce(elementwise))
 
     def backward(self, pred=None, grad_out=None):
-        _, (d,) = self._recall(pred)
+        _, (d,) = self._take_cache(pred)
         return d * (2 * self._upstream(grad_out, d.shape, d.dtype))
 
 
@@ -216,10 +216,10 @@ class L1Loss(_Loss):
     def forward(self, p, t):
         xp, t = self._prepare(p, t)
         d = p - t
-        return self._remember(p, (d,), self._reduce(xp.abs(d)))
+        return self._file_cache(p, (d,), self._reduce(xp.abs(d)))
 
     def backward(self, pred=None, grad_out=None):
-        _, (d,) = self._recall(pred)
+        _, (d,) = self._take_cache(pred)
         xp = backend.get_array_module(d)
         return xp.sign(d) * self._upstream(grad_out, d.shape, d.dtype)
 
@@ -274,10 +274,10 @@ class CrossEntropyLoss(_Loss):
             value = losses_i.sum()
         else:
             value = losses_i.sum() / w.sum()
-        return self._remember(x, (t, w, logp), value)
+        return self._file_cache(x, (t, w, logp), value)
 
     def backward(self, pred=None, grad_out=None):
-        x, (t, w, logp) = self._recall(pred)
+        x, (t, w, logp) = self._take_cache(pred)
         xp = backend.get_array_module(x)
         N = x.shape[0]
         if self.reduction == "none":

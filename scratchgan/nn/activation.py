@@ -3,7 +3,7 @@
 Each uses the one array its derivative is cheapest to compute from: the
 input ``x`` for the piecewise functions (cached), the output ``y`` for Sigmoid
 and Tanh (whose derivatives are y(1 - y) and 1 - y^2).  The output needs no
-cache: it is the array each forward's cache is filed under, and ``_recall``
+cache: it is the array each forward's cache is filed under, and ``recall``
 hands it back.
 
 ``inplace`` is accepted so that PyTorch lines such as ``nn.LeakyReLU(0.2,
