@@ -7,7 +7,6 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 * ``losses``       the players' losses: ``NonSaturatingLoss``, ``MinimaxLoss``
 * ``hacks``        ``DiscriminatorTargets`` (label smoothing, soft and flipped labels), ``InstanceNoise``
 * ``conditioning`` conditional GANs: ``shift_onehot`` (mismatched labels)
-* ``joint_batch``  the one-batch real+fake speed path of D's step
 * ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
 * ``image_pool``   ``ImagePool``: a history of G's images for D (CycleGAN)
 * ``loss_window``  ``LossWindow``: a written-out loop's running means and NaN check
@@ -21,14 +20,13 @@ from .diagnostics import (COLUMNS, ConvergenceFailureWarning, FailureMonitor, GA
 from .hacks import DiscriminatorTargets, InstanceNoise
 from .image_pool import ImagePool
 from .loss_window import LossWindow
-from .joint_batch import judges_samples_alone
 from .objectives import MinimaxLoss, NonSaturatingLoss, generator_loss
 from .noise import noise_prior, normal_noise, uniform_noise
 from .remedies import FeatureMatching, MinibatchStdDev, Pack
 from .steps import GANSteps
 from .trainer import GANTrainer
 
-__all__ = ["GANSteps", "GANTrainer", "grad_norm", "judges_samples_alone", "shift_onehot",
+__all__ = ["GANSteps", "GANTrainer", "grad_norm", "shift_onehot",
            "NonSaturatingLoss", "MinimaxLoss", "generator_loss",
            "DiscriminatorTargets", "InstanceNoise", "ImagePool", "LossWindow",
            "Pack", "MinibatchStdDev", "FeatureMatching",

@@ -32,7 +32,7 @@ With hand-written backward passes, one iteration (k = 1) is this data flow:
 ``GANSteps`` is this and nothing else: ``d_step``, ``g_step`` and ``step``
 (k D steps, one G step).  Options are small named pieces the steps call:
 D's targets and instance noise (``hacks.py``), the one-batch speed path
-(``joint_batch.py``), the mismatched-label term (``conditioning.py``) and
+(``nn/kernels/joint_batch.py``), the mismatched-label term (``conditioning.py``) and
 feature matching (``remedies.py``).  The run loop (logging, NaN rollback,
 progress bar) is ``GANTrainer`` in ``trainer.py``; sampling is ``sampling.py``.
 
@@ -40,11 +40,11 @@ GPU-friendliness: nothing is copied to the host or synchronised inside a
 step; the statistics it returns are device scalars.
 """
 from ..nn.activation import sigmoid
-from ..nn import Sequential, frozen, no_grad
+from ..nn import Sequential, frozen, kernels, no_grad
+from ..nn.kernels.joint_batch import d_loss_joint, judges_samples_alone
 from .conditioning import shift_onehot
 from .diagnostics import grad_norm
 from .hacks import DiscriminatorTargets, InstanceNoise
-from .joint_batch import d_loss_joint, judges_samples_alone
 from .objectives import bce, generator_loss
 from .remedies import FeatureMatching
 
@@ -81,9 +81,10 @@ class GANSteps:
             wrong labels ``mismatch(c)`` (default ``shift_onehot``) scored as
             fake, weighted by mismatch_weight (Reed et al. 2016).
 
-    Speed (``joint_batch.py``): joint_d_batch "auto" sends real and fake
-        through D as one batch when D judges each sample alone; False: two
-        passes, as PyTorch-GAN.
+    Speed (``nn/kernels/joint_batch.py``): joint_d_batch "auto" sends real
+        and fake through D as one batch while the kernels are on
+        (``nn.kernels.enabled()``) and D judges each sample alone; False: always
+        the two passes of Algorithm 1, as PyTorch-GAN writes them.
     """
 
     def __init__(self, G, D, opt_G, opt_D, sample_data, sample_noise, *, k=1,
@@ -115,8 +116,8 @@ class GANSteps:
         if joint_d_batch not in ("auto", True, False):
             raise ValueError(f"{type(self).__name__}: joint_d_batch must be 'auto', True or "
                              f"False, got {joint_d_batch!r}")
-        self.joint_d_batch = (judges_samples_alone(D) if joint_d_batch == "auto"
-                              else joint_d_batch)
+        self.joint_d_batch = joint_d_batch
+        self._d_alone = judges_samples_alone(D)     # may real and fake share one batch?
 
         self.iteration = 0                 # iterations done (instance noise anneals by it)
         self.conditional = None            # decided by the first real minibatch
@@ -184,7 +185,7 @@ class GANSteps:
         with no_grad():                 # G is held fixed: no cache, no G.backward
             x_fake = self._G(z, c_fake)
 
-        if not (self.joint_d_batch and c is None):      # Algorithm 1 as written: two passes
+        if not self._one_batch(c):                        # Algorithm 1 as written: two passes
             out_real = self._D(x, c)                       # D on real data ...
             t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
             out_fake = self._D(x_fake, c_fake)             # ... and on G's samples
@@ -194,9 +195,9 @@ class GANSteps:
             self._backward_D_only(self.criterion.backward(out_fake), out_fake)
             d_loss = loss_real + loss_fake
         else:
-            # The speed detour (joint_batch.py, on by default where it is exact: a D
-            # that judges each sample alone, no BatchNorm): the same two terms from
-            # one pass over [x; x'].  joint_d_batch=False runs the two passes above.
+            # The speed detour (nn/kernels/joint_batch.py, taken where it is exact: a
+            # D that judges each sample alone, no BatchNorm): the same two terms from
+            # one pass over [x; x'].  kernels.off() or joint_d_batch=False: the above.
             out_real, out_fake, d_loss = self._d_joint(x, x_fake)
 
         if self.mismatched_labels:      # real x with wrong labels are "fake" too
@@ -211,8 +212,14 @@ class GANSteps:
         self._last_real, self._last_fake, self._last_c = x, x_fake, c
         return stats
 
+    def _one_batch(self, c):
+        """Take the one-batch speed detour for this D step?"""
+        if c is not None or self.joint_d_batch is False:
+            return False
+        return self.joint_d_batch is True or (kernels.enabled() and self._d_alone)
+
     def _d_joint(self, x, x_fake):
-        """D's two terms in one pass over [x; x'] (``joint_batch.py``)."""
+        """D's two terms in one pass over [x; x'] (``nn/kernels/joint_batch.py``)."""
         return d_loss_joint(lambda x: self._D(x, None), self._backward_D_only,
                             self.criterion, self.targets, x, x_fake)
 

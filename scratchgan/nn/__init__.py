@@ -20,6 +20,7 @@ from .two_heads import TwoHeads
 from .shape import Flatten, Reshape, concat, cat, split
 from .branches import ConcatCondition, Residual, SkipConcat
 from . import init
+from . import kernels
 
 __all__ = ["BackwardError", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
            "ShapeError", "frozen", "is_grad_enabled", "no_grad", "retain_graph", "Linear", "Conv2d",

@@ -24,16 +24,19 @@ import numpy
 
 from .module import Module, Parameter, ShapeError
 from . import init
-from .gemm import at_b
+from .kernels.gemm import at_b        # A^T B (the plain version: a.T @ b)
 from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
-from . import shifted_gemm
+from .kernels import shifted_gemm
+from . import kernels
 from .padding import check_fits, pad2d, pad2d_backward
 
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                  "circular": "circular"}
 
-#: How Conv2d computes: "auto" (shifted GEMMs where ``shifted_gemm.suits``, else
-#: im2col), or "im2col" / "shifted" to force one (tests compare the two).
+#: How Conv2d computes while ``kernels.enabled()``: "auto" (shifted GEMMs where
+#: ``kernels.shifted_gemm.suits``, else
+#: im2col), or "im2col" / "shifted" to force one (tests compare the two).  With the
+#: kernels off it is always im2col.
 CONV_METHOD = "auto"
 
 
@@ -188,7 +191,7 @@ class Conv2d(_ConvBase):
     Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw.
 
     Fast path: im2col + one GEMM; for stride-1 layers with enough channels,
-    kh shifted GEMMs without im2col (``shifted_gemm.py``).  The naive twin of
+    kh shifted GEMMs without im2col (``kernels/shifted_gemm.py``).  The naive twin of
     both, a loop over output pixels, is ``conv2d_simple`` (and ``conv2d_backward_simple`` for the three gradients) at the top of this file.
     """
 
@@ -249,6 +252,8 @@ class Conv2d(_ConvBase):
         return self.remember(y, (x_shape, "im2col", tuple(x.shape), padding, cols, W2))
 
     def _shifted(self, x_shape):
+        if not kernels.enabled():
+            return False                      # the plain path: im2col
         if CONV_METHOD == "shifted":
             return self.stride == (1, 1)
         return CONV_METHOD == "auto" and shifted_gemm.suits(
@@ -288,7 +293,7 @@ class Conv2d(_ConvBase):
         return col2im(dcols, x_shape, kh, kw, self.stride, padding)
 
     def _backward_shifted(self, dy, input_grad, g, X, B):
-        """The same three gradients by shifted GEMMs (``shifted_gemm.py``)."""
+        """The same three gradients by shifted GEMMs (``kernels/shifted_gemm.py``)."""
         dZ = shifted_gemm.spread(dy, g)
         if self.weight.requires_grad:
             self.weight.grad += shifted_gemm.weight_grad(X, dZ, g)

@@ -14,7 +14,7 @@ import numpy
 
 from . import init
 from .conv import _ConvBase, _check_nonneg, _only_plain
-from .gemm import at_b
+from .kernels.gemm import at_b        # A^T B (the plain version: a.T @ b)
 from .im2col import _pair, col2im, from_rows, im2col, to_rows
 from .module import Parameter, ShapeError
 

@@ -1,5 +1,5 @@
 """Linear: the affine map y = x W^T + b."""
-from .gemm import at_b
+from .kernels.gemm import at_b        # A^T B (the plain version: a.T @ b)
 from .module import Module, Parameter, ShapeError
 from . import init
 

@@ -55,6 +55,7 @@ import numpy
 from .. import backend
 from .module import Module, Parameter, ShapeError
 from . import init
+from .kernels.channel_sum import channel_sum     # the plain version: x.sum(axis=(0, 2, 3))
 
 
 # -- the naive twin: the chain rule one node at a time -----------------------------------
@@ -95,28 +96,6 @@ def batchnorm_backward_simple(dy, cache):
     dx = dxmu + dmu / M                                        # mu = mean(x)
     return dx, dgamma, dbeta
 
-
-
-def _channel_sum(a):
-    """Per-channel sums of an (N, C, ...) array: a.sum over every axis but 1.
-
-    An optimisation, nothing more (``a.sum(axis=(0, 2, 3))`` is the plain
-    version): computed as a matrix-vector product with a vector of ones where the memory
-    layout allows a free 2-D/3-D view (BLAS is several times faster than the
-    generic reduction): (M, C) rows for the HWNC layout of the conv outputs,
-    (N, C, L) for plain C-contiguous arrays.  Same numbers, up to rounding.
-    """
-    xp = backend.get_array_module(a)
-    C = a.shape[1]
-    if a.ndim == 2:
-        return xp.ones(a.shape[0], dtype=a.dtype) @ a
-    last = a.transpose(*range(2, a.ndim), 0, 1)            # (..., N, C)
-    if last.flags.c_contiguous:
-        return xp.ones(a.size // C, dtype=a.dtype) @ last.reshape(-1, C)
-    if a.flags.c_contiguous:
-        a3 = a.reshape(a.shape[0], C, -1)
-        return (a3 @ xp.ones(a3.shape[2], dtype=a.dtype)).sum(axis=0)
-    return a.sum(axis=(0,) + tuple(range(2, a.ndim)))
 
 
 class BatchNorm1d(Module):
@@ -192,9 +171,9 @@ class BatchNorm1d(Module):
                 raise ValueError(f"{self!r}: Expected more than 1 value per channel "
                                  f"when training, got input size {tuple(x.shape)} "
                                  f"(use a batch of at least 2, or call .eval())")
-            mean = _channel_sum(x) / M
+            mean = channel_sum(x) / M
             xhat = x - mean.reshape(shape)             # x - mu (becomes xhat below)
-            var = _channel_sum(xhat * xhat) / M        # biased
+            var = channel_sum(xhat * xhat) / M        # biased
             invstd = 1.0 / xp.sqrt(var + self.eps)     # 1 / sigma
             xhat *= invstd.reshape(shape)              # in place: one temporary fewer
             if self.training and self.track_running_stats:
@@ -225,8 +204,8 @@ class BatchNorm1d(Module):
         if not use_batch and frozen:
             scale = self.weight.data * invstd if self.affine else invstd
             return dy * scale.reshape(shape)           # eval, frozen: no sums needed
-        sum_dy = _channel_sum(dy)                      # = dbeta
-        sum_dy_xhat = _channel_sum(dy * xhat)          # = dgamma
+        sum_dy = channel_sum(dy)                      # = dbeta
+        sum_dy_xhat = channel_sum(dy * xhat)          # = dgamma
         if self.affine:
             if self.weight.requires_grad:
                 self.weight.grad += sum_dy_xhat

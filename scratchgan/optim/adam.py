@@ -4,6 +4,7 @@ import math
 import numpy
 
 from .. import backend
+from ..nn import kernels
 from .optimizer import Optimizer
 
 
@@ -77,7 +78,8 @@ class Adam(Optimizer):
     def _update(self, piece, group, t):
         xp = backend.get_array_module(self.theta)
         n = piece.stop - piece.start
-        size = n if xp is not numpy else min(n, self.BLOCK)
+        blocked = xp is numpy and kernels.enabled()         # the kernels' detour (see BLOCK)
+        size = min(n, self.BLOCK) if blocked else n
         scratch = xp.empty((2, size), dtype=self.theta.dtype)   # this piece's own (threads)
         for start in range(piece.start, piece.stop, size):
             block = slice(start, min(piece.stop, start + size))

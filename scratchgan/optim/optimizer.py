@@ -40,6 +40,7 @@ import numpy
 
 from .. import backend
 from ..nn.module import Parameter
+from ..nn import kernels
 
 _PIECE = 1 << 18          # split only slices of more than 256k numbers
 _pool = None
@@ -198,7 +199,8 @@ class Optimizer:
         self.step_count += 1
         for piece, group, t in self._segments():
             n = piece.stop - piece.start
-            pieces = min(4, os.cpu_count() or 1, n // _PIECE) if self.threaded else 1
+            threads = self.threaded and kernels.enabled()     # a speed detour (nn/kernels)
+            pieces = min(4, os.cpu_count() or 1, n // _PIECE) if threads else 1
             if pieces < 2 or backend.get_array_module(self.theta) is not numpy:
                 self._update(piece, group, t)
                 continue

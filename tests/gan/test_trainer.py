@@ -410,11 +410,13 @@ def test_joint_d_batch_gives_the_same_d_gradient_as_two_passes(soft):
 
 def test_joint_d_batch_only_when_d_judges_samples_alone():
     from scratchgan import models
-    from scratchgan.gan.steps import judges_samples_alone
+    from scratchgan.nn.kernels.joint_batch import judges_samples_alone
     assert judges_samples_alone(models.mlp_gan()[1])
     assert not judges_samples_alone(models.dcgan28()[1])          # BatchNorm2d in D
     assert not judges_samples_alone(nn.Sequential(MinibatchStdDev(), nn.Linear(2, 1)))
-    assert make().joint_d_batch and not make(joint_d_batch=False).joint_d_batch
+    assert make()._one_batch(None) and not make(joint_d_batch=False)._one_batch(None)
+    with nn.kernels.off():                        # the one switch: the page's two passes
+        assert not make()._one_batch(None) and make(joint_d_batch=True)._one_batch(None)
 
 
 # ------------------------------------------- the D-accuracy band and oscillations

@@ -410,7 +410,8 @@ def test_shifted_path_matches_the_loop_twin_and_finite_differences(n, c, oc, h, 
 
 
 def test_auto_takes_the_shifted_path_where_it_suits_and_agrees_with_im2col(monkeypatch):
-    from scratchgan.nn import conv, shifted_gemm
+    from scratchgan.nn import conv
+    from scratchgan.nn.kernels import shifted_gemm
     r = np.random.RandomState(0)
     x = r.standard_normal((4, 32, 9, 9)).astype(np.float32)
     layer = Conv2d(32, 16, 3, 1, 1)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from scratchgan import backend
 from scratchgan.gradient_check import gradcheck, rel_error
 from scratchgan.nn.module import ShapeError
-from scratchgan.nn.norm import BatchNorm1d, BatchNorm2d, _channel_sum
+from scratchgan.nn.norm import BatchNorm1d, BatchNorm2d
+from scratchgan.nn.kernels.channel_sum import channel_sum
 
 from helpers import hwnc
 
@@ -191,7 +192,7 @@ def test_any_input_memory_layout_gives_the_same_numbers(xp):
         for a, b in zip(o, outs[0]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     for a in (x, hwnc(x), x[..., ::-1], x.reshape(3, 4, 10)):
-        np.testing.assert_allclose(h(_channel_sum(a)), h(a).sum(axis=tuple(i for i in range(a.ndim) if i != 1)),
+        np.testing.assert_allclose(h(channel_sum(a)), h(a).sum(axis=tuple(i for i in range(a.ndim) if i != 1)),
                                    rtol=1e-5)
 
 

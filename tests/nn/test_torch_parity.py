@@ -283,7 +283,7 @@ def test_two_headed_discriminator_matches_pytorch():
 
 def test_stride1_conv_shifted_path_matches_pytorch():
     """A Conv2d that takes the shifted-GEMM path (stride 1, 32 -> 16 channels)."""
-    from scratchgan.nn import shifted_gemm
+    from scratchgan.nn.kernels import shifted_gemm
     assert shifted_gemm.suits(32, 16, (3, 3), (1, 1), None)
     torch.manual_seed(0)
     theirs = torch.nn.Conv2d(32, 16, 3, 1, 1)

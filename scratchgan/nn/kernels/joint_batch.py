@@ -6,14 +6,14 @@ the same computation: fewer calls, larger and faster matrix products.  With
 BatchNorm (or minibatch statistics, or packing) in D the two would differ,
 and ``GANSteps`` then keeps the two passes, as PyTorch-GAN writes them.
 """
-from .. import backend
+from ... import backend
 
 
 def judges_samples_alone(D):
     """True when every layer of D treats each sample independently (no
     BatchNorm, minibatch std-dev or packing, nothing unknown), so that real and
     fake minibatches may go through D as one batch (``d_loss_joint``)."""
-    from .. import nn
+    from ... import nn
     per_sample = (nn.Sequential, nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.ReLU,
                   nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.ELU, nn.SELU, nn.Identity,
                   nn.Dropout, nn.Flatten, nn.Reshape)

@@ -25,7 +25,7 @@ The same numbers as im2col's path up to rounding (a sum in another order);
 ``Conv2d`` takes this path for stride-1 layers where it is measured faster
 (``suits``).  The naive twin of both is ``conv.conv2d_simple``.
 """
-from .. import backend
+from ... import backend
 from .gemm import at_b
 
 

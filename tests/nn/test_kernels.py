@@ -1,0 +1,101 @@
+"""The one switch over the speed detours (``scratchgan/nn/kernels``): with the
+kernels off every layer takes its plain path, and training computes the same
+numbers (up to rounding) as with them on."""
+import os
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+from scratchgan import backend, models, nn, optim
+from scratchgan.gan import GANSteps, normal_noise
+from scratchgan.nn import kernels
+from scratchgan.nn.kernels import gemm, shifted_gemm
+
+from helpers import ROOT
+
+
+def test_off_is_a_context_that_restores_the_switch():
+    assert kernels.enabled()
+    with kernels.off():
+        assert not kernels.enabled()
+        with kernels.off():
+            assert not kernels.enabled()
+        assert not kernels.enabled()
+    assert kernels.enabled()
+    with pytest.raises(ZeroDivisionError):
+        with kernels.off():
+            1 / 0
+    assert kernels.enabled()
+
+
+def test_use_takes_a_bool_only():
+    with pytest.raises(TypeError, match="kernels.use: expected True or False"):
+        kernels.use("off")
+    kernels.use(False)
+    try:
+        assert not kernels.enabled()
+    finally:
+        kernels.use(True)
+
+
+@pytest.mark.parametrize("value, on", [("off", False), ("0", False), ("on", True), ("1", True)])
+def test_the_environment_variable_starts_a_program_with_them_off(value, on):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCRATCHGAN_KERNELS=value)
+    out = subprocess.run([sys.executable, "-c", "from scratchgan.nn import kernels; "
+                          "print(kernels.enabled())"], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == str(on), out.stderr
+
+
+def test_off_takes_no_detour(monkeypatch):
+    """With the kernels off: no shifted GEMM, no tall-product trick, no joint batch."""
+    calls = []
+    real_forward = shifted_gemm.forward
+    monkeypatch.setattr(shifted_gemm, "forward", lambda *a: calls.append("shifted") or real_forward(*a))
+    conv = nn.Conv2d(32, 16, 3, padding=1)
+    x = backend.randn(2, 32, 12, 12)
+    conv(x)
+    assert calls == ["shifted"]                       # on: this shape takes the detour
+    with kernels.off():
+        conv(x)
+        a, b = numpy.ones((5, 2)), numpy.ones((5, 3))
+        assert gemm.at_b(a, b).flags.c_contiguous     # a.T @ b itself, not a transposed view
+    assert calls == ["shifted"]
+    assert not gemm.at_b(a, b).flags.c_contiguous     # on: (b.T a).T, a view
+
+
+def _train(make, kernels_on, seed=1, iterations=2, batch_size=8):
+    backend.set_default_dtype(numpy.float64)
+    try:
+        backend.manual_seed(seed)
+        G, D = make()
+        data = backend.randn(64, *G(backend.randn(2, 100)).shape[1:])
+        rng = numpy.random.default_rng(seed)
+
+        def sample_data(m):
+            return data[rng.integers(0, len(data), m)]
+        steps = GANSteps(G, D, optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                         optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+                         sample_data, normal_noise(100), batch_size=batch_size)
+        if kernels_on:
+            for _ in range(iterations):
+                steps.step()
+        else:
+            with kernels.off():
+                for _ in range(iterations):
+                    steps.step()
+        return [backend.to_host(p.data).copy() for p in G.parameters() + D.parameters()]
+    finally:
+        backend.set_default_dtype(numpy.float32)
+
+
+@pytest.mark.parametrize("make", [lambda: models.mlp_gan(img_shape=(1, 8, 8)),
+                                  lambda: models.dcgan28()], ids=["mlp_gan", "dcgan28"])
+def test_training_with_the_kernels_off_gives_the_same_numbers(make):
+    """Two Adam iterations of a whole GAN (both conv algorithms, BatchNorm's sums,
+    the joint D batch, Adam's blocks): float64 parameters agree to rounding."""
+    on, off = _train(make, True), _train(make, False)
+    assert len(on) == len(off)
+    for p_on, p_off in zip(on, off):
+        numpy.testing.assert_allclose(p_on, p_off, rtol=1e-9, atol=1e-9)   # atol: biases before BatchNorm, true gradient 0
