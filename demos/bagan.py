@@ -73,7 +73,7 @@ def backbone(latent_dim):
     return encoder, G
 
 
-def adam(net, lr=5e-5):
+def bagan_adam(net, lr=5e-5):
     return optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999))
 
 
@@ -104,7 +104,7 @@ def train_bagan(x, y, args, draw):
     G = copy.deepcopy(decoder)                               # 3. G = decoder, D = encoder + head
     D = nn.Sequential(copy.deepcopy(encoder), nn.Linear(args.latent_dim, K + 1))
     ce = losses.CrossEntropyLoss()
-    opt_G, opt_D = adam(G), adam(D)
+    opt_G, opt_D = bagan_adam(G), bagan_adam(D)
     m = args.batch_size
     rs = numpy.random.RandomState(args.seed)
 
@@ -150,7 +150,7 @@ def train_acgan(x, y, args, draw):
                     nn.Linear(128 * 7 * 7, K))
     bce, ce = losses.BCELoss(), losses.CrossEntropyLoss()
     opt_G = optim.Adam(emb.parameters() + G.parameters(), lr=5e-5, betas=(0.5, 0.999))
-    opt_D = adam(D)
+    opt_D = bagan_adam(D)
     m = args.batch_size
     for _ in plumbing.progress(range(args.gan_iters), "ACGAN", args.no_progress):
         idx = draw.randint(0, len(x), size=m)
@@ -163,8 +163,8 @@ def train_acgan(x, y, args, draw):
         bce(out[0], 1.0)
         ce(out[1], c)
         with nn.frozen(D):
-            d_fake = D.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
-        de, _ = mul.backward(G.backward(d_fake, fake), g_in)
+            grad_fake = D.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
+        de, _ = mul.backward(G.backward(grad_fake, fake), g_in)
         emb.backward(de, e)
         opt_G.step()
         opt_D.zero_grad()                                     # D: 1/4 of each of four terms
@@ -195,7 +195,7 @@ def draw_rare(G, generate, args):
 def train_plain_gan(x_minority, args):
     """A DCGAN on the rare class's few digits alone (Algorithm 1)."""
     G, D = models.dcgan28(latent_dim=args.latent_dim)
-    trainer = GANTrainer(G, D, adam(G), adam(D), ArraySampler(x_minority),
+    trainer = GANTrainer(G, D, bagan_adam(G), bagan_adam(D), ArraySampler(x_minority),
                          normal_noise(args.latent_dim), batch_size=args.batch_size, monitor=None)
     trainer.train(args.gan_iters, log_every=max(args.gan_iters // 10, 1),
                   progress=not args.no_progress)

@@ -20,7 +20,7 @@ import math
 
 import numpy
 
-from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
+from plumbing import gan_adam, save_samples_and_curves, make_parser, mlp, setup, snapshot_iters
 
 from scratchgan import nn, viz
 from scratchgan.optim import lr_scheduler
@@ -60,7 +60,7 @@ t0 = setup(args)
 
 G = mlp([2, 64, 64, 2])                                   # z ~ N(0, I_2) -> (x, y)
 D = mlp([2, 64, 64, 1], act=lambda: nn.LeakyReLU(0.2), out=nn.Sigmoid)
-opt_G, opt_D = adam(G, args.lr), adam(D, args.lr)
+opt_G, opt_D = gan_adam(G, args.lr), gan_adam(D, args.lr)
 trainer = GANTrainer(G, D, opt_G, opt_D, sample_data=curve["sample"],
                      sample_noise=normal_noise(2), k=args.k, batch_size=args.batch_size)
 
@@ -85,7 +85,7 @@ def callback(trainer, row):
 trainer.train(args.iters, log_every=LOG_EVERY, print_every=curve["print_every"],
               callback=callback, progress=not args.no_progress)
 
-samples = finish(trainer, args, t0)
+samples = save_samples_and_curves(trainer, args, t0)
 off, position, uniform_cdf = curve["off"](samples)
 ks = ks_distance(position, uniform_cdf)
 print(f"distance to the {args.data}: mean {off.mean():.4f}, "

@@ -112,13 +112,13 @@ def adversarial_grad(D, mse, fake):
     out = D(fake)
     loss = mse(out, 1.0)
     with nn.frozen(D):
-        d_fake = D.backward(mse.backward(out), out)
-    return loss, d_fake
+        grad_fake = D.backward(mse.backward(out), out)
+    return loss, grad_fake
 
 
 ARCH = "cyclegan(resnet_generator(16, 3) x2, patch_discriminator(16) x2)"
 #: Flags that shape training: a checkpoint made with other values is refused.
-CONFIG_KEYS = ("batch_size", "seed", "lambda_cycle", "identity_weight", "no_cycle", "no_identity",
+CYCLEGAN_KEYS = ("batch_size", "seed", "lambda_cycle", "identity_weight", "no_cycle", "no_identity",
                "iters")
 
 
@@ -129,10 +129,10 @@ class CycleGAN:
         backend.manual_seed(args.seed)
         self.G, self.F = resnet_generator(), resnet_generator()          # G: X -> Y, F: Y -> X
         self.D_X, self.D_Y = patch_discriminator(), patch_discriminator()
-        adam = dict(lr=args.lr, betas=(0.5, 0.999))
-        self.opt_G = optim.Adam(self.G.parameters() + self.F.parameters(), **adam)
-        self.opt_DX = optim.Adam(self.D_X.parameters(), **adam)
-        self.opt_DY = optim.Adam(self.D_Y.parameters(), **adam)
+        adam_settings = dict(lr=args.lr, betas=(0.5, 0.999))
+        self.opt_G = optim.Adam(self.G.parameters() + self.F.parameters(), **adam_settings)
+        self.opt_DX = optim.Adam(self.D_X.parameters(), **adam_settings)
+        self.opt_DY = optim.Adam(self.D_Y.parameters(), **adam_settings)
         half, rest = args.iters // 2, max(1, args.iters - args.iters // 2)
 
         def decay(i):                                         # constant, then linear to 0
@@ -185,17 +185,17 @@ def train(args, run, x_all, y_all, checkpoint=None):
         # ---- G and F: adversarial, cycle and identity terms
         run.opt_G.zero_grad()
         fake_y, fake_x = G(x), F(y)                       # G(x), F(y)
-        g_gan_y, d_fake_y = adversarial_grad(D_Y, mse, fake_y)
-        g_gan_x, d_fake_x = adversarial_grad(D_X, mse, fake_x)
+        g_gan_y, grad_fake_y = adversarial_grad(D_Y, mse, fake_y)
+        g_gan_x, grad_fake_x = adversarial_grad(D_X, mse, fake_x)
         g_loss = g_gan_y + g_gan_x
         if w_cyc:                                         # x -> G -> F -> x and y -> F -> G -> y
             rec_x, rec_y = F(fake_y), G(fake_x)
             cyc = l1(rec_x, x) + l1(rec_y, y)
-            d_fake_y = d_fake_y + F.backward(f(w_cyc) * l1.backward(rec_x), rec_x)
-            d_fake_x = d_fake_x + G.backward(f(w_cyc) * l1.backward(rec_y), rec_y)
+            grad_fake_y = grad_fake_y + F.backward(f(w_cyc) * l1.backward(rec_x), rec_x)
+            grad_fake_x = grad_fake_x + G.backward(f(w_cyc) * l1.backward(rec_y), rec_y)
             window.add(cycle=cyc)
-        G.backward(d_fake_y, fake_y)                      # both paths into G(x), summed
-        F.backward(d_fake_x, fake_x)
+        G.backward(grad_fake_y, fake_y)                      # both paths into G(x), summed
+        F.backward(grad_fake_x, fake_x)
         if w_idt:                                         # G(y) = y, F(x) = x
             idt_y, idt_x = G(y), F(x)
             idt = l1(idt_y, y) + l1(idt_x, x)
@@ -283,7 +283,7 @@ def main(argv=None):
         verbose=False)
 
     run = CycleGAN(args)
-    config = {k: getattr(args, k) for k in CONFIG_KEYS}
+    config = {k: getattr(args, k) for k in CYCLEGAN_KEYS}
     path = (Path(args.out) / plumbing.CHECKPOINT if args.resume in (None, "auto")
             else Path(args.resume))
     if args.resume:

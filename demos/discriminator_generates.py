@@ -44,7 +44,7 @@ import time
 
 import numpy
 
-from plumbing import adam, make_parser, mlp, positive_int, setup
+from plumbing import gan_adam, make_parser, mlp, positive_int, setup
 from scratchgan import backend, losses, nn, no_grad, viz
 from scratchgan.atomic import atomic_open
 from scratchgan.gan import GANTrainer, normal_noise
@@ -121,7 +121,7 @@ def main(argv=None):
     start = time.time()
     G = mlp([2, 64, 64, 2])
     D_gan = discriminator()
-    trainer = GANTrainer(G, D_gan, adam(G, args.lr), adam(D_gan, args.lr),
+    trainer = GANTrainer(G, D_gan, gan_adam(G, args.lr), gan_adam(D_gan, args.lr),
                          sample_data=ring, sample_noise=normal_noise(2),
                          batch_size=args.batch_size, monitor=None)
     trainer.train(args.iters, log_every=max(args.iters // 10, 1), progress=not args.no_progress)
@@ -133,7 +133,7 @@ def main(argv=None):
     # the same number of D updates as the GAN's D got, split over the rounds
     start = time.time()
     D = discriminator()
-    opt = adam(D, args.lr)
+    opt = gan_adam(D, args.lr)
     negatives = rng.uniform(*LIM, (args.n_starts, 2)).astype(numpy.float32)
     steps_per_round = max(args.iters // args.rounds, 1)
     pictures = []

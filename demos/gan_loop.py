@@ -96,9 +96,9 @@ def train_generator(m):
     gen_imgs = generator(z)                                        # gen_imgs = generator(z)
     validity = discriminator(gen_imgs)                             # g_loss = adversarial_loss(discriminator(gen_imgs), valid)
     g_loss = adversarial_loss(validity, 1.0)
-    d_validity = adversarial_loss.backward(validity)               # g_loss.backward(), right to left:
-    d_gen_imgs = discriminator.backward(d_validity, validity)      #   (also adds into D's grads, as PyTorch does)
-    generator.backward(d_gen_imgs, gen_imgs)
+    grad_validity = adversarial_loss.backward(validity)            # g_loss.backward(), right to left:
+    grad_gen_imgs = discriminator.backward(grad_validity, validity)   # (also adds into D's grads, as PyTorch does)
+    generator.backward(grad_gen_imgs, gen_imgs)
     optimizer_G.step()                                             # optimizer_G.step()
     return g_loss, gen_imgs
 
@@ -110,7 +110,9 @@ def train_discriminator(real_imgs, gen_imgs):
     real_loss = adversarial_loss(out_real, 1.0)
     out_fake = discriminator(gen_imgs)                             # fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)
     fake_loss = adversarial_loss(out_fake, 0.0)                    #   (detach: we simply never call generator.backward)
-    d_loss = (real_loss + fake_loss) / 2                           # d_loss = (real_loss + fake_loss) / 2
+    d_loss = real_loss + fake_loss                                 # d_loss = (real_loss + fake_loss) / 2
+    # We log the sum, -V(D, G), as the engine does (d_loss means that everywhere
+    # here); gan.py halves it, so its gradient is halved, as gan.py's backward:
     discriminator.backward(adversarial_loss.backward(out_real) / 2, out_real)    # d_loss.backward()
     discriminator.backward(adversarial_loss.backward(out_fake) / 2, out_fake)
     optimizer_D.step()                                             # optimizer_D.step()

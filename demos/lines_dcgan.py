@@ -78,7 +78,7 @@ def main(argv=None):
     trainer = GANTrainer(G, D, opt_G, opt_D,
                          sample_data=vertical_lines_sampler(size=32),  # fresh lines, on the device
                          sample_noise=normal_noise(args.latent_dim),   # z ~ N(0, I)
-                         k=args.k, batch_size=args.batch_size, g_loss="non_saturating",
+                         k=args.k, batch_size=args.batch_size, g_objective="non_saturating",
                          instance_noise=args.instance_noise,
                          instance_noise_anneal=args.noise_decay_iters, real_label=args.real_label)
     run.fit(trainer, arch=f"dcgan32(latent_dim={args.latent_dim})")

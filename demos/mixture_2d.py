@@ -21,7 +21,7 @@ import os
 
 import numpy
 
-from plumbing import adam, finish, make_parser, mlp, positive_int, setup, snapshot_iters
+from plumbing import gan_adam, save_samples_and_curves, make_parser, mlp, positive_int, setup, snapshot_iters
 
 from scratchgan import nn, viz
 from scratchgan.optim import lr_scheduler
@@ -51,7 +51,7 @@ elif args.remedy == "pack":      # D sees args.pack points side by side
                                             lambda: nn.LeakyReLU(0.2), nn.Sigmoid))
 else:
     D = mlp([2, 64, 64, 1], lambda: nn.LeakyReLU(0.2), nn.Sigmoid)
-opt_G, opt_D = adam(G, args.lr), adam(D, args.lr)
+opt_G, opt_D = gan_adam(G, args.lr), gan_adam(D, args.lr)
 
 trainer = GANTrainer(G, D, opt_G, opt_D, sample_data, normal_noise(2), k=args.k,
                      batch_size=args.batch_size,
@@ -82,7 +82,7 @@ def callback(trainer, row):
 trainer.train(args.iters, log_every=LOG_EVERY, print_every=2000, callback=callback,
               progress=not args.no_progress)
 
-samples = finish(trainer, args, t0)
+samples = save_samples_and_curves(trainer, args, t0)
 m = mode_stats(samples[:2500], centres, std)
 print(f"{args.data}, remedy={args.remedy}: modes captured {m['modes']}/{m['n_modes']}   "
       f"well covered {m['well_covered']}/{m['n_modes']}   "

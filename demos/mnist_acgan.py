@@ -177,9 +177,9 @@ def main(argv=None):
         g_loss = 0.5 * (adversarial_loss(validity, 1.0)      # g_loss = 0.5 * (adversarial_loss(validity, valid)
                         + auxiliary_loss(pred_label, gen_labels))   #  + auxiliary_loss(pred_label, gen_labels))
         with nn.frozen(discriminator):                       # g_loss.backward(), right to left; D's own gradients
-            d_gen = discriminator.backward((adversarial_loss.backward(validity) * 0.5,   # are not needed here
+            grad_gen_imgs = discriminator.backward((adversarial_loss.backward(validity) * 0.5,   # are not needed here
                                             auxiliary_loss.backward(pred_label) * 0.5), out)
-        generator_backward(d_gen, gen_imgs, saved)
+        generator_backward(grad_gen_imgs, gen_imgs, saved)
         optimizer_G.step()                                   # optimizer_G.step()
 
         # ---- Train Discriminator
@@ -190,7 +190,8 @@ def main(argv=None):
         out_fake = discriminator(gen_imgs)                   # fake_pred, fake_aux = discriminator(gen_imgs.detach())
         fake_pred, fake_aux = out_fake                       #   (detach: we never call G's backward for it)
         d_fake_loss = (adversarial_loss(fake_pred, 0.0) + auxiliary_loss(fake_aux, gen_labels)) / 2
-        d_loss = (d_real_loss + d_fake_loss) / 2             # d_loss = (d_real_loss + d_fake_loss) / 2
+        d_loss = d_real_loss + d_fake_loss                   # d_loss = (d_real_loss + d_fake_loss) / 2
+        #   (logged as the sum, the meaning of d_loss everywhere here; the gradient is acgan.py's:)
         for o, pred, aux in ((out_real, real_pred, real_aux), (out_fake, fake_pred, fake_aux)):
             discriminator.backward((adversarial_loss.backward(pred) * 0.25,         # d_loss.backward():
                                     auxiliary_loss.backward(aux) * 0.25), o,        # each term has weight 1/4

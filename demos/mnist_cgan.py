@@ -53,7 +53,7 @@ def main(argv=None):
     trainer = GANTrainer(G, D, opt_G, opt_D,
                          sample_data=ArraySampler(images, labels),     # (x, y) ~ p_data
                          sample_noise=normal_noise(args.latent_dim),   # z ~ N(0, I)
-                         k=args.k, batch_size=args.batch_size, g_loss="non_saturating",
+                         k=args.k, batch_size=args.batch_size, g_objective="non_saturating",
                          mismatched_labels=args.mismatched_labels)     # y for G(z, y): the real batch's
     return run.fit(trainer, arch=f"{build.__name__}(latent_dim={args.latent_dim}, n_classes=10)")
 

@@ -36,7 +36,7 @@ def main(argv=None):
     trainer = GANTrainer(G, D, opt_G, opt_D,
                          sample_data=ArraySampler(images),             # x ~ p_data
                          sample_noise=normal_noise(args.latent_dim),   # z ~ N(0, I)
-                         k=args.k, batch_size=args.batch_size, g_loss="non_saturating")
+                         k=args.k, batch_size=args.batch_size, g_objective="non_saturating")
     return run.fit(trainer, arch=f"mlp_gan(latent_dim={args.latent_dim})")
 
 

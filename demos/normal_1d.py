@@ -16,7 +16,7 @@ import threads                               # BLAS threads, before NumPy loads
 threads.use(1)                               # small networks: 1 thread (README: Threads)
 import os
 
-from plumbing import adam, finish, make_parser, mlp, setup, snapshot_iters
+from plumbing import gan_adam, save_samples_and_curves, make_parser, mlp, setup, snapshot_iters
 
 import numpy
 
@@ -35,7 +35,7 @@ t0 = setup(args)
 # The two players: small MLPs.  D ends in a Sigmoid, so D(x) is a probability.
 G = mlp([Z_DIM, 32, 32, 1])
 D = mlp([1, 32, 32, 1], act=lambda: nn.LeakyReLU(0.2), out=nn.Sigmoid)
-opt_G, opt_D = adam(G, args.lr), adam(D, args.lr)
+opt_G, opt_D = gan_adam(G, args.lr), gan_adam(D, args.lr)
 
 trainer = GANTrainer(G, D, opt_G, opt_D,
                      sample_data=lambda m: normal_1d(m, MEAN, STD),   # x ~ p_data
@@ -89,7 +89,7 @@ trainer.train(args.iters, log_every=LOG_EVERY, print_every=2000, callback=callba
               progress=not args.no_progress)
 
 # Results: how close is p_g to N(4, 1.25^2)?
-samples = finish(trainer, args, t0)
+samples = save_samples_and_curves(trainer, args, t0)
 ks = ks_distance(samples, lambda x: normal_cdf(x, MEAN, STD))
 print(f"KS distance to N({MEAN}, {STD}^2): {ks:.4f}   "
       f"mean {samples.mean():.3f} (target {MEAN})   std {samples.std():.3f} (target {STD})")

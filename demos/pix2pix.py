@@ -111,8 +111,8 @@ def train(loss, data, args):
             real_pair, _ = nn.concat(x, y)
             fake_pair, _ = nn.concat(x, fake)      # (no G.backward: fake is held fixed here)
             out_real, out_fake = D(real_pair), D(fake_pair)
-            d_loss = (bce(out_real, 1.0) + bce(out_fake, 0.0)) / 2
-            D.backward(bce.backward(out_real) / 2, out_real)
+            d_loss = bce(out_real, 1.0) + bce(out_fake, 0.0)           # logged as the sum (-V) ...
+            D.backward(bce.backward(out_real) / 2, out_real)        # ... but D's objective halved (the paper)
             D.backward(bce.backward(out_fake) / 2, out_fake)
             opt_D.step()
             window.add(d_loss=d_loss)

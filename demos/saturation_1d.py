@@ -28,7 +28,7 @@ import os
 
 import numpy
 
-from plumbing import finish, fraction, make_parser, mlp, nonnegative_int, setup
+from plumbing import save_samples_and_curves, fraction, make_parser, mlp, nonnegative_int, setup
 
 from scratchgan import backend, nn, optim, viz
 from scratchgan.atomic import save_npy
@@ -61,40 +61,40 @@ print(f"after D's head start of {args.head_start} steps: mean D(x) = "
 # The race: the same G, D and data stream, two generator losses.
 runs, early = {}, {}
 real = data(10000)
-for g_loss in ("minimax", "non_saturating"):
+for g_objective in ("minimax", "non_saturating"):
     G, D = copy.deepcopy(G0), copy.deepcopy(D0)
     opt_G = optim.SGD(G.parameters(), lr=args.lr, momentum=args.momentum)
     opt_D = optim.SGD(D.parameters(), lr=args.lr, momentum=args.momentum)
     trainer = GANTrainer(G, D, opt_G, opt_D, data, noise, k=args.k,
-                         batch_size=args.batch_size, g_loss=g_loss, monitor=None)
-    print(f"--- G loss: {g_loss}")
+                         batch_size=args.batch_size, g_objective=g_objective, monitor=None)
+    print(f"--- G loss: {g_objective}")
     backend.manual_seed(args.seed)               # same seed: the same minibatches for both
     # learning rates fall linearly to 0, stepped at every log point (every 5 iterations)
     schedulers = [lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1 - t * 5 / args.iters))
                   for opt in (opt_G, opt_D)]
 
-    def callback(trainer, row, g_loss=g_loss, schedulers=schedulers):
+    def callback(trainer, row, g_objective=g_objective, schedulers=schedulers):
         for s in schedulers:
             s.step()
         if row["iter"] == min(50, args.iters):   # early: has G started to move?
-            early[g_loss] = viz.snapshot_1d(trainer, real, -1, 9)
+            early[g_objective] = viz.snapshot_1d(trainer, real, -1, 9)
 
     trainer.train(args.iters, log_every=5, print_every=1000, progress=not args.no_progress,
                   callback=callback)
-    runs[g_loss] = trainer
+    runs[g_objective] = trainer
 
 out = lambda name: os.path.join(args.out, name)  # noqa: E731
 final_std = {}
-for g_loss, trainer in runs.items():
+for g_objective, trainer in runs.items():
     s = trainer.generate(10000)
-    final_std[g_loss] = float(s.std())
+    final_std[g_objective] = float(s.std())
     ks = ks_distance(s, lambda x: normal_cdf(x, MEAN, STD))
     h = trainer.history
     escape = next((r["iter"] for r in h if r["D_G_z"] > 0.1), None)    # out of saturation
-    print(f"{g_loss:>15}: ||grad G|| over the first 50 iterations "
+    print(f"{g_objective:>15}: ||grad G|| over the first 50 iterations "
           f"{numpy.mean(h['g_grad_norm'][:10]):.2e}; D(G(z)) > 0.1 first at iteration "
           f"{escape}; final KS {ks:.3f}, mean {s.mean():.3f}, std {s.std():.3f}")
-    if g_loss == "minimax":
+    if g_objective == "minimax":
         save_npy(out("samples_minimax.npy"), s)
         trainer.to_csv(out("history_minimax.csv"))
 norms = {g: numpy.mean(t.history["g_grad_norm"][:10]) for g, t in runs.items()}
@@ -107,7 +107,7 @@ if final_std["non_saturating"] < final_std["minimax"]:
           "the optimal D its loss is KL(p_g || p_data) - 2 JSD (Arjovsky & Bottou 2017), and "
           "that reverse KL punishes samples where the data has none far more than data it "
           "misses, so it pulls p_g inward (mode-seeking)")
-finish(runs["non_saturating"], args, t0)        # samples.npy, history.csv: non-saturating
+save_samples_and_curves(runs["non_saturating"], args, t0)        # samples.npy, history.csv: non-saturating
 
 # The picture: the two losses as functions of D(G(z)), and what happened in training.
 fig = viz.figure(13, 3.8)
@@ -118,10 +118,10 @@ ax[0].plot(d, -numpy.log(d), label="non-saturating: -log D")
 ax[0].axvspan(0, 0.1, color="grey", alpha=0.2, label="early training: D(G(z)) ~ 0")
 ax[0].set(xlabel="D(G(z))", ylabel="G's loss", title="G's loss (both decrease as D is fooled)")
 ax[0].legend(fontsize=8)
-for g_loss, trainer in runs.items():
+for g_objective, trainer in runs.items():
     h = trainer.history
-    ax[1].loglog(h["iter"], h["g_grad_norm"], label=g_loss)
-    ax[2].semilogx(h["iter"], h["D_G_z"], label=g_loss)
+    ax[1].loglog(h["iter"], h["g_grad_norm"], label=g_objective)
+    ax[2].semilogx(h["iter"], h["D_G_z"], label=g_objective)
 ax[1].set(xlabel="iteration (log scale: early training)", ylabel="||grad theta_G||",
           title="G's gradient norm")
 ax[2].set(xlabel="iteration (log scale)", ylabel="mean D(G(z))", title="Does G fool D?",
@@ -135,10 +135,10 @@ fig.savefig(out("saturation.png"))
 # p_data, p_g and D early (iteration 50) and at the end, for both losses
 fig = viz.figure(13, 7.5)
 axes = fig.subplots(2, 2)
-for row, g_loss in enumerate(runs):
-    for col, snap in enumerate([early[g_loss], viz.snapshot_1d(runs[g_loss], real, -1, 9)]):
+for row, g_objective in enumerate(runs):
+    for col, snap in enumerate([early[g_objective], viz.snapshot_1d(runs[g_objective], real, -1, 9)]):
         viz.draw_1d(axes[row, col], snap, p_data=lambda x: normal_pdf(x, MEAN, STD),
                     ylim=(0, 0.8), legend=(row, col) == (0, 1),
-                    title=f"{g_loss} G loss, iteration {snap['iter']}")
+                    title=f"{g_objective} G loss, iteration {snap['iter']}")
 fig.savefig(out("final.png"))
 print(f"pictures: saturation.png, final.png, curves.png in {args.out}")

@@ -22,9 +22,9 @@ array (``pred`` may be left out when exactly one call is pending)::
 
     out_real = D(x_real); loss_real = bce(out_real, 1.0)
     out_fake = D(x_fake); loss_fake = bce(out_fake, 0.0)
-    d_loss = (loss_real + loss_fake) / 2
-    D.backward(bce.backward(out_real) / 2, out_real)
-    D.backward(bce.backward(out_fake) / 2, out_fake)
+    d_loss = loss_real + loss_fake
+    D.backward(bce.backward(out_real), out_real)
+    D.backward(bce.backward(out_fake), out_fake)
 
 The cache lives as long as ``pred`` does, so keep the prediction in a
 variable until its backward (``bce(D(x), 1.0)`` frees D's output at once).

@@ -10,8 +10,8 @@ most of it, to show the whole loop on one page.)  One job per file:
 * ``errors.py``       ``select_device`` (``--device``), ``run_script``: one line
                       and an exit status for bad input, divergence and Ctrl-C
 * ``output.py``       ``prepare_out``: --out checked, an earlier run never overwritten
-* ``toy.py``          the toy demos: ``setup``, ``mlp``, ``adam``, ``snapshot_iters``,
-                      ``finish``
+* ``toy.py``          the toy demos: ``setup``, ``mlp``, ``gan_adam``, ``snapshot_iters``,
+                      ``save_samples_and_curves``
 * ``checkpoints.py``  ``save_run``, ``load_run`` and the flags a resume must keep
 * ``images.py``       ``load_images``, epochs as iterations, one-hot labels, fixed noise
 * ``image_run.py``    ``ImageRun``: data, fixed grid noise, checkpoints and
@@ -47,7 +47,7 @@ from .image_run import ImageRun                                               # 
 from .images import (CLASS_NAMES, epochs_to_iters, fixed_noise, iters_from_epochs,  # noqa: E402
                      load_images, onehot)
 from .output import RUN_FILES, prepare_out                                    # noqa: E402
-from .toy import adam, finish, mlp, progress, setup, snapshot_iters           # noqa: E402
+from .toy import gan_adam, save_samples_and_curves, mlp, progress, setup, snapshot_iters           # noqa: E402
 
 __all__ = ["ADJUSTABLE_KEYS", "CHECKPOINT", "CONFIG_KEYS", "load_run", "save_run", "BAD_INPUT",
            "FlagError", "OutputError", "interrupted", "run_script", "select_device",
@@ -55,5 +55,5 @@ __all__ = ["ADJUSTABLE_KEYS", "CHECKPOINT", "CONFIG_KEYS", "load_run", "save_run
            "make_parser", "nonnegative_float", "nonnegative_int", "positive_float",
            "positive_int", "seed_int", "unit_interval", "ImageRun", "CLASS_NAMES",
            "epochs_to_iters", "fixed_noise", "iters_from_epochs", "load_images", "onehot",
-           "RUN_FILES", "prepare_out", "adam", "finish", "mlp", "progress", "setup",
+           "RUN_FILES", "prepare_out", "gan_adam", "save_samples_and_curves", "mlp", "progress", "setup",
            "snapshot_iters", "TrainingDiverged"]

@@ -217,7 +217,7 @@ class ImageRun:
                         title=title or f"{self.name}, iteration {trainer.iteration}",
                         row_labels=rows)
 
-    def finish(self, trainer, arch):
+    def save_final_files(self, trainer, arch):
         """The files of the end of a run (see the module doc)."""
         a, out = self.args, self.out
         z, c = self.grid_inputs()
@@ -277,5 +277,5 @@ class ImageRun:
                   "nothing to train")
         if not saved or saved[-1] != trainer.iteration:
             self.save(trainer, arch)                 # the final state, if not saved just now
-        self.finish(trainer, arch)
+        self.save_final_files(trainer, arch)
         return trainer

@@ -60,7 +60,7 @@ def mlp(sizes, act=nn.ReLU, out=None):
     return nn.Sequential(*layers)
 
 
-def adam(module, lr, beta1=0.5):
+def gan_adam(module, lr, beta1=0.5):
     """Adam with beta1 = 0.5, the GAN setting of DCGAN and PyTorch-GAN."""
     return optim.Adam(module.parameters(), lr=lr, betas=(beta1, 0.999))
 
@@ -75,7 +75,7 @@ def snapshot_iters(iters):
     return marks + [iters]
 
 
-def finish(trainer, args, t0, n=10000):
+def save_samples_and_curves(trainer, args, t0, n=10000):
     """Write samples.npy (n samples of G), history.csv and curves.png; return the samples."""
     samples = trainer.generate(n)
     save_npy(os.path.join(args.out, "samples.npy"), samples)

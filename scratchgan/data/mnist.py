@@ -365,7 +365,7 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
     elif only_data_dir:
         raise ValueError("only_data_dir=True needs a data_dir")
 
-    def finish(images, labels, where):
+    def checked(images, labels, where):
         _check_content(name, images, where)
         if image_size is not None:
             from .resize import resize_images
@@ -374,13 +374,13 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
 
     found = find_split(name, split, data_dir, cache_dir, only_data_dir)
     if found is not None:
-        return finish(*_read_split(*found), found[0].parent)
+        return checked(*_read_split(*found), found[0].parent)
 
     failure = None
     if download:
         try:
             paths = download_split(name, split, cache_dir, mirrors, progress)
-            return finish(*_read_split(*paths), paths[0].parent)
+            return checked(*_read_split(*paths), paths[0].parent)
         except DataError as e:
             failure = e
 
@@ -395,7 +395,7 @@ def load_dataset(name, split="train", data_dir=None, download=True, *,
                 f"training on the {len(images):,}-image test split of {TITLES[name]} found "
                 f"at {test[0].parent}, because the 60,000 training {THINGS[name]} are not "
                 f"there and {why}"), stacklevel=3)
-            return finish(images, labels, test[0].parent)
+            return checked(images, labels, test[0].parent)
 
     searched = "\n".join(f"  {d}" for d in search_dirs(name, data_dir, cache_dir,
                                                         only_data_dir))

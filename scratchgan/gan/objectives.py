@@ -28,9 +28,14 @@ left out when it is the only pending one).
 from ..losses import BCELoss, BCEWithLogitsLoss
 
 
-def bce(logits=False):
+D_OUTPUTS = ("probability", "logits")
+
+
+def bce(d_output="probability"):
     """BCELoss for a D that outputs probabilities, BCEWithLogitsLoss for logits."""
-    return BCEWithLogitsLoss() if logits else BCELoss()
+    if d_output not in D_OUTPUTS:
+        raise ValueError(f"d_output must be 'probability' or 'logits', got {d_output!r}")
+    return BCEWithLogitsLoss() if d_output == "logits" else BCELoss()
 
 
 class NonSaturatingLoss:
@@ -59,8 +64,8 @@ class NonSaturatingLoss:
 
     name = "non_saturating"
 
-    def __init__(self, logits=False):
-        self.criterion = bce(logits)
+    def __init__(self, d_output="probability"):
+        self.criterion = bce(d_output)
 
     def forward(self, out_fake):
         return self.criterion(out_fake, 1.0)
@@ -83,8 +88,8 @@ class MinimaxLoss:
 
     name = "minimax"
 
-    def __init__(self, logits=False):
-        self.criterion = bce(logits)
+    def __init__(self, d_output="probability"):
+        self.criterion = bce(d_output)
 
     def forward(self, out_fake):
         return -self.criterion(out_fake, 0.0)
@@ -98,10 +103,11 @@ class MinimaxLoss:
 GENERATOR_LOSSES = {"non_saturating": NonSaturatingLoss, "minimax": MinimaxLoss}
 
 
-def generator_loss(name, logits=False):
-    """The generator loss called ``name`` ("non_saturating" or "minimax")."""
+def generator_loss(name, d_output="probability"):
+    """The generator loss called ``name`` ("non_saturating" or "minimax") on D's
+    output, ``d_output`` "probability" (D ends in a Sigmoid) or "logits"."""
     try:
-        return GENERATOR_LOSSES[name](logits=logits)
+        return GENERATOR_LOSSES[name](d_output=d_output)
     except KeyError:
         raise ValueError(f"unknown generator loss {name!r}; expected one of "
                          f"{sorted(GENERATOR_LOSSES)}") from None

@@ -43,10 +43,10 @@ def generate(G, sample_noise, n, c=None, batch=4096, eval_mode=False):
     return numpy.concatenate(parts)
 
 
-def discriminate(D, x, c=None, batch=8192, eval_mode=True, logits=False):
+def discriminate(D, x, c=None, batch=8192, eval_mode=True, d_output="probability"):
     """D's probabilities on the host for the points x (NumPy or device arrays).
 
-    ``logits``: D outputs logits, turned into probabilities here.  With
+    ``d_output="logits"``: D outputs logits, turned into probabilities here.  With
     ``Pack(p)`` in D there are len(x) / p scores; with ``MinibatchStdDev`` D's
     output depends on the whole chunk of ``batch`` points.
     """
@@ -56,7 +56,7 @@ def discriminate(D, x, c=None, batch=8192, eval_mode=True, logits=False):
         for i in range(0, len(x), batch):
             xi = x[i:i + batch]
             out = D(xi) if c is None else D(xi, c[i:i + batch])
-            parts.append(backend.to_host(sigmoid(out) if logits else out))
+            parts.append(backend.to_host(sigmoid(out) if d_output == "logits" else out))
     return numpy.concatenate(parts)
 
 

@@ -63,7 +63,7 @@ class GANSteps:
         sample_noise(m): m samples of the prior, e.g. ``normal_noise(100)``.
         k: discriminator steps per iteration (Algorithm 1's k; the paper uses 1).
         batch_size: m, for every minibatch, real and noise.
-        g_loss: "non_saturating" (default, -log D(G(z))) or "minimax"
+        g_objective: "non_saturating" (default, -log D(G(z))) or "minimax"
             (log(1 - D(G(z)))); see ``scratchgan.gan.objectives``.
         d_output: "probability" (BCELoss) or "logits" (BCEWithLogitsLoss).
 
@@ -88,7 +88,7 @@ class GANSteps:
     """
 
     def __init__(self, G, D, opt_G, opt_D, sample_data, sample_noise, *, k=1,
-                 batch_size=64, g_loss="non_saturating", d_output="probability",
+                 batch_size=64, g_objective="non_saturating", d_output="probability",
                  real_label=1.0, fake_label=0.0, soft_labels=None, flip_prob=0.0,
                  instance_noise=0.0, instance_noise_anneal=None, feature_matching=None,
                  sample_condition=None, mismatched_labels=False, mismatch=None,
@@ -102,9 +102,9 @@ class GANSteps:
         self.G, self.D, self.opt_G, self.opt_D = G, D, opt_G, opt_D
         self.sample_data, self.sample_noise = sample_data, sample_noise
         self.k, self.batch_size = int(k), int(batch_size)
-        self.logits = d_output == "logits"
-        self.criterion = bce(self.logits)                  # D's BCE
-        self.g_loss = generator_loss(g_loss, self.logits)  # G's loss on D's output
+        self.d_output = d_output
+        self.d_criterion = bce(d_output)                             # D's BCE
+        self.g_criterion = generator_loss(g_objective, d_output)     # G's loss on D's output
         self.targets = DiscriminatorTargets(real_label, fake_label, soft_labels, flip_prob)
         self.instance_noise = InstanceNoise(instance_noise, instance_noise_anneal)
         self.feature_matching = (FeatureMatching(D, feature_matching)
@@ -162,7 +162,7 @@ class GANSteps:
             self.D.backward(grad, out)
 
     def _prob(self, out):
-        return sigmoid(out) if self.logits else out
+        return sigmoid(out) if self.d_output == "logits" else out
 
     def noise_std(self, iteration=None):
         """The instance-noise std at an iteration (default: the one being run)."""
@@ -189,10 +189,10 @@ class GANSteps:
             out_real = self._D(x, c)                       # D on real data ...
             t_real, t_fake = self.targets(out_real.shape, out_real.dtype)
             out_fake = self._D(x_fake, c_fake)             # ... and on G's samples
-            loss_real = self.criterion(out_real, t_real)
-            loss_fake = self.criterion(out_fake, t_fake)
-            self._backward_D_only(self.criterion.backward(out_real), out_real)
-            self._backward_D_only(self.criterion.backward(out_fake), out_fake)
+            loss_real = self.d_criterion(out_real, t_real)
+            loss_fake = self.d_criterion(out_fake, t_fake)
+            self._backward_D_only(self.d_criterion.backward(out_real), out_real)
+            self._backward_D_only(self.d_criterion.backward(out_fake), out_fake)
             d_loss = loss_real + loss_fake
         else:
             # The speed detour (nn/kernels/joint_batch.py, taken where it is exact: a
@@ -221,16 +221,16 @@ class GANSteps:
     def _d_joint(self, x, x_fake):
         """D's two terms in one pass over [x; x'] (``nn/kernels/joint_batch.py``)."""
         return d_loss_joint(lambda x: self._D(x, None), self._backward_D_only,
-                            self.criterion, self.targets, x, x_fake)
+                            self.d_criterion, self.targets, x, x_fake)
 
     def _d_mismatched(self, x, c, t_fake):
         """The matching-aware discriminator's third term (Reed et al. 2016):
         real x with wrong labels scored as fake, w * BCE(D(x, c_wrong), t_fake).
         Back-propagated into D; returns its value (times w)."""
         out_wrong = self._D(x, self.mismatch(c))
-        loss_wrong = self.criterion(out_wrong, t_fake)
+        loss_wrong = self.d_criterion(out_wrong, t_fake)
         w = out_wrong.dtype.type(self.mismatch_weight)
-        self._backward_D_only(self.criterion.backward(out_wrong) * w, out_wrong)
+        self._backward_D_only(self.d_criterion.backward(out_wrong) * w, out_wrong)
         return self.mismatch_weight * loss_wrong
 
     def g_step(self):
@@ -247,11 +247,11 @@ class GANSteps:
             dx_fake = self.feature_matching.backward()
         else:
             out = self._D(x_fake, c)
-            loss = self.g_loss(out)
+            loss = self.g_criterion(out)
             # G needs dL/dx' through D, not D's own gradients: freeze D meanwhile
             # (PyTorch code does the same with requires_grad = False).
             with frozen(self.D):
-                dx_fake = self.D.backward(self.g_loss.backward(out), out)
+                dx_fake = self.D.backward(self.g_criterion.backward(out), out)
         self.G.backward(dx_fake, x_fake)
         norm = grad_norm(self.opt_G)
         self.opt_G.step()

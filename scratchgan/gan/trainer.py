@@ -61,7 +61,7 @@ class GANTrainer(GANSteps):
 
     Everything of ``GANSteps`` (the algorithm and its options, documented
     there: G, D, opt_G, opt_D, sample_data, sample_noise, k, batch_size,
-    g_loss, d_output, the GAN hacks, remedies, conditioning, joint_d_batch),
+    g_objective, d_output, the GAN hacks, remedies, conditioning, joint_d_batch),
     plus the run loop:
 
     Failure handling:
@@ -169,7 +169,7 @@ class GANTrainer(GANSteps):
         hint = (f"lower the learning rates (now lr_G={getattr(self.opt_G, 'lr', '?')}, "
                 f"lr_D={getattr(self.opt_D, 'lr', '?')}), e.g. halve them; with Adam try "
                 f"beta1 = 0.5")
-        if not self.logits:
+        if self.d_output != "logits":
             hint += "; or let D output logits (d_output='logits', BCEWithLogitsLoss)"
         raise TrainingDiverged(iteration, network, restored, value, hint=hint, what=what)
 
@@ -280,4 +280,4 @@ class GANTrainer(GANSteps):
 
     def discriminate(self, x, c=None, batch=8192, eval_mode=True):
         """D's probabilities D(x) on the host (no instance noise), for pictures."""
-        return sampling.discriminate(self.D, x, c, batch, eval_mode, logits=self.logits)
+        return sampling.discriminate(self.D, x, c, batch, eval_mode, d_output=self.d_output)

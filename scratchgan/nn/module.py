@@ -14,8 +14,8 @@ in whatever order the backwards come::
 
     out_real = D(x_real)                       # two pending forwards of D
     out_fake = D(x_fake)
-    D.backward(d_real, out_real)               # uses the real batch's activations
-    D.backward(d_fake, out_fake)               # uses the fake batch's activations
+    D.backward(grad_real, out_real)             # uses the real batch's activations
+    D.backward(grad_fake, out_fake)             # uses the fake batch's activations
 
 ``output`` may be left out when exactly one forward is pending.  A backward
 with no pending forward, a second backward for the same forward, an ambiguous

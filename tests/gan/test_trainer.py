@@ -113,7 +113,7 @@ def test_d_step_gradient_is_exactly_bce_real_plus_fake():
         t.d_step()
         # by hand, from zero
         t.opt_D.zero_grad()
-        bce = t.criterion
+        bce = t.d_criterion
         bce.forward(t.D.forward(x), 1.0)
         t.D.backward(bce.backward())
         bce.forward(t.D.forward(t.G.forward(z)), 0.0)
@@ -159,7 +159,8 @@ def test_generator_losses_values_and_the_saturation_of_minimax(logits):
     a = numpy.array([[-6.0], [-1.0], [0.0], [2.0]])           # D's logits on fakes
     p = 1 / (1 + numpy.exp(-a))
     d_out = a if logits else p
-    ns, mm = NonSaturatingLoss(logits), MinimaxLoss(logits)
+    d_output = "logits" if logits else "probability"
+    ns, mm = NonSaturatingLoss(d_output), MinimaxLoss(d_output)
     assert float(ns.forward(d_out)) == pytest.approx(-numpy.log(p).mean())
     assert float(mm.forward(d_out)) == pytest.approx(numpy.log(1 - p).mean())
     g_ns, g_mm = ns.backward(), mm.backward()
@@ -172,7 +173,7 @@ def test_generator_losses_values_and_the_saturation_of_minimax(logits):
 
 def test_unknown_generator_loss():
     with pytest.raises(ValueError, match="non_saturating"):
-        make(g_loss="wasserstein")
+        make(g_objective="wasserstein")
 
 
 # --------------------------------------------------------------- labels
@@ -200,7 +201,7 @@ def test_instance_noise_schedule():
 @pytest.mark.parametrize("options", [
     dict(real_label=0.9), dict(soft_labels=True, flip_prob=0.05),
     dict(instance_noise=0.1, instance_noise_anneal=20), dict(d_output="logits", d_out=None),
-    dict(g_loss="minimax"), dict(feature_matching=2), dict(opt=optim.SGD, lr=0.01)])
+    dict(g_objective="minimax"), dict(feature_matching=2), dict(opt=optim.SGD, lr=0.01)])
 def test_options_train(options):
     t = make(**options)
     t.train(20, log_every=10, progress=False)
