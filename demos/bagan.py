@@ -58,6 +58,7 @@ from scratchgan.data import ArraySampler
 from scratchgan.data.imbalance import keep_fraction
 from scratchgan.distributions import MultivariateNormal
 from scratchgan.gan import GANTrainer, normal_noise
+from scratchgan.gan.acgan import ACGANSteps, LabelTimesNoise
 from scratchgan.gan.sampling import training_mode
 
 K = 10                                                   # classes; D's class K means "fake"
@@ -143,39 +144,19 @@ def train_acgan(x, y, args, draw):
     """ACGAN with the same backbone: G(emb(c) * z), D with a real/fake and a class head;
     returns (G, c -> G(emb(c) * z))."""
     G = models.dcgan28(latent_dim=args.latent_dim)[0]
-    emb, mul = nn.Embedding(K, args.latent_dim), nn.Multiply()
+    emb = nn.Embedding(K, args.latent_dim)
     _, D_plain = models.dcgan28(latent_dim=args.latent_dim)
     D = nn.TwoHeads(nn.Sequential(*list(D_plain)[:-2]),
                     nn.Sequential(nn.Linear(128 * 7 * 7, 1), nn.Sigmoid()),
                     nn.Linear(128 * 7 * 7, K))
-    bce, ce = losses.BCELoss(), losses.CrossEntropyLoss()
-    opt_G = optim.Adam(emb.parameters() + G.parameters(), lr=5e-5, betas=(0.5, 0.999))
-    opt_D = bagan_adam(D)
+    G_c = LabelTimesNoise(emb, G)                             # G(z, c) = G(emb(c) * z)
+    steps = ACGANSteps(G_c, D, bagan_adam(G_c), bagan_adam(D))   # acgan.py's iteration
     m = args.batch_size
     for _ in plumbing.progress(range(args.gan_iters), "ACGAN", args.no_progress):
         idx = draw.randint(0, len(x), size=m)
         c = draw.randint(0, K, size=m)
-        opt_G.zero_grad()                                     # G: 1/2 (adv + aux)
-        e = emb(c)
-        g_in = mul(e, backend.randn(m, args.latent_dim))
-        fake = G(g_in)
-        out = D(fake)
-        bce(out[0], 1.0)
-        ce(out[1], c)
-        with nn.frozen(D):
-            grad_fake = D.backward((bce.backward(out[0]) * 0.5, ce.backward(out[1]) * 0.5), out)
-        de, _ = mul.backward(G.backward(grad_fake, fake), g_in)
-        emb.backward(de, e)
-        opt_G.step()
-        opt_D.zero_grad()                                     # D: 1/4 of each of four terms
-        for images, target, classes in ((x[idx], 1.0, y[idx]), (fake, 0.0, c)):
-            o = D(images)
-            bce(o[0], target)
-            ce(o[1], classes)
-            D.backward((bce.backward(o[0]) * 0.25, ce.backward(o[1]) * 0.25), o,
-                       input_grad=False)
-        opt_D.step()
-    return G, lambda c: G(mul(emb(backend.to_device(c)), backend.randn(len(c), args.latent_dim)))
+        steps.step(x[idx], y[idx], backend.randn(m, args.latent_dim), c)
+    return G_c, lambda c: G_c(backend.randn(len(c), args.latent_dim), backend.to_device(c))
 
 
 def draw_rare(G, generate, args):

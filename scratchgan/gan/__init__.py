@@ -7,6 +7,7 @@ players, the GAN hacks, the remedies for mode collapse and the diagnostics.
 * ``losses``       the players' losses: ``NonSaturatingLoss``, ``MinimaxLoss``
 * ``hacks``        ``DiscriminatorTargets`` (label smoothing, soft and flipped labels), ``InstanceNoise``
 * ``conditioning`` conditional GANs: ``shift_onehot`` (mismatched labels)
+* ``acgan``        ``ACGANSteps``, ``LabelTimesNoise``: ACGAN's iteration as one piece
 * ``remedies``     ``Pack`` (PacGAN), ``MinibatchStdDev``, ``FeatureMatching``
 * ``image_pool``   ``ImagePool``: a history of G's images for D (CycleGAN)
 * ``loss_window``  ``LossWindow``: a written-out loop's running means and NaN check

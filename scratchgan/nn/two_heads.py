@@ -31,6 +31,8 @@ class TwoHeads(Module):
         self.remember(a, (h, b))             # filed under the first head's output
         return a, b
 
+    skips_input_grad = True     # backward(grads, input_grad=False) is supported
+
     def backward(self, grads, outputs=None, input_grad=True):
         """grads = (da, db), either may be None; outputs = the pair forward returned."""
         da, db = grads
