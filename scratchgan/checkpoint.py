@@ -26,6 +26,9 @@ Two promises:
   and optimizer asked for, with the same keys and shapes, and the same
   ``arch``), and only then writes into the models and optimizers.  A bad
   checkpoint raises ``CheckpointError`` and leaves them untouched.
+
+This file is over 300 lines because saving and loading must mirror each
+other line for line: one reader checks that what is written is what is read.
 """
 import os
 import zipfile

@@ -39,6 +39,9 @@ Use it through the backend, in CuPy's place::
 The random generator draws exactly what NumPy's ``RandomState`` draws, so a
 run under the stand-in matches the same run on NumPy bit for bit: any
 difference is a bug in the GPU path.
+
+This file is over 300 lines because the stand-in must refuse every way an
+array could leave a GPU, and the list is long; each refusal is a few lines.
 """
 import traceback
 

@@ -22,6 +22,9 @@ What the pictures show:
 Snapshots are plain dicts of NumPy arrays (``snapshot_1d``, ``snapshot_2d``
 take them from a ``GANTrainer``), so they can be taken during training and
 drawn at the end.
+
+This file is over 300 lines because it holds every figure the demos draw;
+each is a short function with no state, found by its name.
 """
 import math
 

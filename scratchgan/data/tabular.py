@@ -28,6 +28,7 @@ import numpy
 
 from .idx import DataError
 from . import mnist
+from .download import download_file
 
 #: The GAIN authors' repository serves both files (github.com/jsyoon0823/GAIN).
 URL = "https://raw.githubusercontent.com/jsyoon0823/GAIN/master/data/{file}"
@@ -150,7 +151,7 @@ def load_table(name_or_path, data_dir=None, download=True):
         url = URL.format(file=info["file"])
         print(f"downloading {url} to {path}")
         try:
-            mnist.download_file(url, path, info["sha256"], max_bytes=info["bytes"])
+            download_file(url, path, info["sha256"], max_bytes=info["bytes"])
         except (OSError, TimeoutError) as e:
             raise DataError(f"could not download the {name} table from {url} ({e}); put "
                             f"{info['file']} in --data-dir instead") from None

@@ -44,6 +44,9 @@ winning and G's gradient vanishes.  (At the game's optimum, p_g = p_data,
 D = 1/2 everywhere and its accuracy is 50%: the toy demos get there; image
 GANs in practice do not.)  The line shows its range over the last log
 points, ``D_acc 0.72-0.85 (~0.8 in practice, 0.5 at the optimum)``.
+
+This file is over 300 lines because the diagnostics share one history:
+the logged row, the console line and each warning's test read it together.
 """
 import csv
 import math

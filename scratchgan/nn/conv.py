@@ -19,6 +19,9 @@ See ``im2col.py`` for the column layout: one row per pixel, ordered
 (h, w, n) ("HWNC").  Outputs and input gradients are NCHW in shape and HWNC in
 memory (free views of the GEMM results); every layer accepts any memory
 layout, and the HWNC one for free.
+
+This file is a little over 300 lines because Conv2d's two algorithms and
+their loop twins belong on one page: a reader compares them side by side.
 """
 import numpy
 
