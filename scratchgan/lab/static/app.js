@@ -5,6 +5,7 @@
 
 const stats = { framesReceived: 0, framesDrawn: 0, fps: 0, errors: 0 };
 window.labStats = stats;
+window.labFrame = () => state.frame;          // the latest frame, for tests
 const state = { frame: null, data: null, dataVersion: -1, history: [], loop: null,
                 drawn: [], dragging: false };
 const $ = (id) => document.getElementById(id);
@@ -123,7 +124,7 @@ function draw(now) {
       if (g && g[0] !== null) {
         let dx = g[0] * scale, dy = -g[1] * scale;
         const len = Math.hypot(dx, dy);
-        if (len > 60) { dx *= 60 / len; dy *= 60 / len; }
+        if (len > 45) { dx *= 45 / len; dy *= 45 / len; }           // long arrows capped at 45 px
         ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(a[0] + dx, a[1] + dy); ctx.stroke();
       }
       dot(a, i === state.selected ? "#000" : "#7b3fb5", i === state.selected ? 4 : 2.5);
@@ -187,6 +188,8 @@ function highlightLoop(line) {
   let start = line - first;                       // back to just after the previous yield
   while (start > 0 && !/yield|^def |:\s*$/.test(lines[start - 1].trim())) start -= 1;
   for (let i = start; i <= line - first; i++) if (spans[i]) spans[i].classList.add("hit");
+  const pre = $("loop"), hit = spans[start];                // keep the line in sight
+  if (hit) pre.scrollTop = Math.max(0, hit.offsetTop - pre.offsetTop - pre.clientHeight / 3);
 }
 
 async function loadLoop() {
