@@ -55,6 +55,23 @@ def predict(model, x, batch=500):
     return numpy.concatenate(probs) if probs else numpy.zeros((0, 10))
 
 
+def features(model, x, batch=500):
+    """The judge's 128 features of each image (N, 128) on the host: the ReLU
+    after its hidden Linear layer, the layer before the class scores.  FID
+    (``metrics.frechet_distance``) compares real and generated images here,
+    as Heusel et al. use Inception-v3's pooled features."""
+    if not (isinstance(model, nn.Sequential) and isinstance(model[-1], nn.Linear)):
+        raise TypeError("judge.features: expected the judge (judge.classifier()), "
+                        f"got {type(model).__name__}")
+    body = nn.Sequential(*list(model)[:-1])              # the same layers, without the last
+    model.eval()
+    with nn.no_grad():
+        out = [backend.to_host(body(backend.asarray(x[i:i + batch])))
+               for i in range(0, len(x), batch)]
+    model.train()
+    return numpy.concatenate(out) if out else numpy.zeros((0, model[-1].in_features))
+
+
 def fit_classifier(images, labels, epochs=6, batch_size=64, lr=1e-3, seed=0, holdout=2000,
                    verbose=True):
     """Train the classifier on (N, 1, 28, 28) images in [-1, 1] and their labels,

@@ -11,6 +11,14 @@ compare the samples with the known p_data directly:
 * ``gaussian_kde``: a kernel density estimate, our p_g when drawing the
   optimal discriminator D*(x) = p_data / (p_data + p_g).
 
+and, for images, where p_data has no formula, the two numbers the lectures
+quote (BigGAN's table), computed on the features and the class probabilities
+of a classifier (``judge.features``, ``judge.predict``):
+
+* ``frechet_distance``: FID, the Frechet distance between two Gaussians fitted
+  to the features of real and generated images.
+* ``inception_score``: IS, exp E_x KL(p(y|x) || p(y)).
+
 Everything here runs on the host in NumPy (float64): it is evaluation, not
 training, and it accepts CuPy arrays by copying them.
 """
@@ -141,3 +149,75 @@ def mode_stats(samples, centres, std, n_std=3.0, well=0.5):
     return {"modes": int((counts > 0).sum()), "n_modes": K,
             "high_quality": float(good.mean()), "reverse_kl": kl, "counts": counts,
             "mode_quality": quality, "well_covered": well_covered}
+
+
+# ----------------------------------------------------------- FID and IS
+def gaussian_fit(features):
+    """Mean and covariance (unbiased, float64) of the rows of an (N, d) array."""
+    f = _host(features).astype(numpy.float64)
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"gaussian_fit: expected (N, d) features with N >= 2, got shape {f.shape}")
+    if not numpy.isfinite(f).all():
+        raise ValueError("gaussian_fit: the features contain NaN or Inf")
+    return f.mean(axis=0), numpy.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
+
+
+def frechet_distance_gaussians(mu1, cov1, mu2, cov2):
+    """The Frechet (2-Wasserstein) distance between N(mu1, cov1) and N(mu2, cov2):
+
+        d^2 = ||mu1 - mu2||^2 + Tr(cov1 + cov2 - 2 (cov1^1/2 cov2 cov1^1/2)^1/2)
+
+    The square roots are taken by symmetric eigen-decompositions (eigenvalues
+    clipped at 0, as rounding can leave tiny negative ones), so the result is
+    real.  Tr (cov1^1/2 cov2 cov1^1/2)^1/2 = Tr (cov1 cov2)^1/2: the naive twin
+    ``frechet_distance_simple`` computes it that way."""
+    mu1, mu2 = numpy.asarray(mu1, numpy.float64), numpy.asarray(mu2, numpy.float64)
+    cov1, cov2 = numpy.asarray(cov1, numpy.float64), numpy.asarray(cov2, numpy.float64)
+    w, V = numpy.linalg.eigh(cov1)
+    root1 = (V * numpy.sqrt(numpy.clip(w, 0, None))) @ V.T          # cov1^1/2
+    m = root1 @ cov2 @ root1
+    cross = numpy.sqrt(numpy.clip(numpy.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
+    diff = mu1 - mu2
+    return float(diff @ diff + numpy.trace(cov1) + numpy.trace(cov2) - 2 * cross)
+
+
+def frechet_distance_simple(mu1, cov1, mu2, cov2):
+    """The same distance with Tr (cov1 cov2)^1/2 as the sum of the square roots of
+    the eigenvalues of the (non-symmetric) product: the formula as written."""
+    ev = numpy.linalg.eigvals(numpy.asarray(cov1, numpy.float64) @ numpy.asarray(cov2, numpy.float64))
+    cross = numpy.sqrt(numpy.clip(ev.real, 0, None)).sum()
+    diff = numpy.asarray(mu1, numpy.float64) - numpy.asarray(mu2, numpy.float64)
+    return float(diff @ diff + numpy.trace(cov1) + numpy.trace(cov2) - 2 * cross)
+
+
+def frechet_distance(features_a, features_b):
+    """FID-style distance between two sets of features (N, d) and (M, d): the
+    Frechet distance of the Gaussians fitted to each.  0 for identical sets;
+    it grows as the means or the spreads differ.  (Heusel et al. 2017 use
+    Inception-v3's 2048 pooled features; we use the judge's 128.)"""
+    a, b = _host(features_a), _host(features_b)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"frechet_distance: expected (N, d) and (M, d) features, got shapes "
+                         f"{a.shape} and {b.shape}")
+    return frechet_distance_gaussians(*gaussian_fit(a), *gaussian_fit(b))
+
+
+def inception_score(probs, splits=10):
+    """IS = exp E_x KL(p(y|x) || p(y)), p(y) the mean of p(y|x) over the split
+    (Salimans et al. 2016): high when each sample is confidently one class
+    (low entropy of p(y|x)) and the classes are used evenly (high entropy of
+    p(y)); between 1 and the number of classes.  Returns (mean, std) over
+    ``splits`` equal parts of the samples, as the paper reports it."""
+    p = _host(probs).astype(numpy.float64)
+    if p.ndim != 2 or len(p) < splits or splits < 1:
+        raise ValueError(f"inception_score: expected (N, classes) probabilities with N >= "
+                         f"splits = {splits}, got shape {p.shape}")
+    if not numpy.isfinite(p).all() or (p < 0).any() or not numpy.allclose(p.sum(axis=1), 1, atol=1e-4):
+        raise ValueError("inception_score: each row must be class probabilities (>= 0, sum 1)")
+    scores = []
+    for part in numpy.array_split(p, splits):
+        py = part.mean(axis=0, keepdims=True)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            kl = numpy.where(part > 0, part * (numpy.log(part) - numpy.log(py)), 0.0).sum(axis=1)
+        scores.append(math.exp(kl.mean()))
+    return float(numpy.mean(scores)), float(numpy.std(scores))
