@@ -9,7 +9,11 @@ image.  Three numbers come out:
 * the mean confidence, the classifier's mean max-probability: recognisable
   digits score close to what real held-out digits score, smudges lower;
 * for a conditional GAN (``--labels``): the share classified as the digit that
-  was asked for, overall and per digit.
+  was asked for, overall and per digit;
+* FID and Inception Score (``metrics.frechet_distance``, ``metrics.inception_score``),
+  on the judge's 128 features and its class probabilities, with real digits'
+  own FID (one half of the real images against the other, the same sizes) as
+  the floor.  Notebook 7 shows what they measure and what they miss.
 
 The classifier (about 1 min on a CPU) is trained on the MNIST training split,
 or on the 10,000-image test split when that is all there is; 2,000 images are
@@ -32,9 +36,9 @@ from pathlib import Path
 import numpy
 
 from plumbing import add_threads_flag, load_images, positive_int, run_script, seed_int
-from scratchgan import backend
+from scratchgan import backend, metrics
 from scratchgan.checkpoint import load_checkpoint, save_checkpoint
-from scratchgan.judge import ARCH, CLASSES, classifier, fit_classifier, predict
+from scratchgan.judge import ARCH, CLASSES, classifier, features, fit_classifier, predict
 from scratchgan.data import DataError
 
 def train_classifier(dataset, data_dir=None, epochs=6, batch_size=64, lr=1e-3, seed=0,
@@ -131,7 +135,36 @@ def main(argv=None):
     if samples is None:
         return None
     print(f"{args.samples}: {len(samples)} samples")
-    return score(predict(model, samples), labels, CLASSES[args.dataset])
+    probs = predict(model, samples)
+    result = score(probs, labels, CLASSES[args.dataset])
+    result.update(fid_and_is(model, samples, probs, args))
+    return result
+
+
+def fid_and_is(model, samples, probs, args):
+    """FID of the samples against real images, the real-vs-real floor at the same
+    size, and the Inception Score (all on the judge): printed and returned."""
+    out = {}
+    if len(samples) >= 10:
+        out["inception_score"], out["inception_score_std"] = metrics.inception_score(probs)
+        print(f"Inception Score (judge): {out['inception_score']:.2f} "
+              f"+- {out['inception_score_std']:.2f} (at most 10)")
+    try:
+        real, _ = load_images(args.dataset, args.data_dir, no_download=args.data_dir is not None)
+    except DataError as e:
+        print(f"FID: skipped, no real images to compare with ({e})")
+        return out
+    n = min(len(samples), len(real) // 2)
+    if n < 2:
+        print("FID: skipped, too few samples")
+        return out
+    order = numpy.random.RandomState(args.seed).permutation(len(real))
+    f_a = features(model, real[order[:n]])
+    out["fid"] = metrics.frechet_distance(f_a, features(model, samples[:n]))
+    out["fid_real_floor"] = metrics.frechet_distance(f_a, features(model, real[order[n:2 * n]]))
+    print(f"FID (judge features, {n} samples against {n} real images): {out['fid']:.2f}; "
+          f"real against real at the same size: {out['fid_real_floor']:.2f}")
+    return out
 
 
 if __name__ == "__main__":

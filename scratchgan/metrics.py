@@ -178,7 +178,8 @@ def frechet_distance_gaussians(mu1, cov1, mu2, cov2):
     m = root1 @ cov2 @ root1
     cross = numpy.sqrt(numpy.clip(numpy.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
     diff = mu1 - mu2
-    return float(diff @ diff + numpy.trace(cov1) + numpy.trace(cov2) - 2 * cross)
+    d2 = float(diff @ diff + numpy.trace(cov1) + numpy.trace(cov2) - 2 * cross)
+    return max(d2, 0.0)           # a distance; rounding can leave -1e-15 for equal sets
 
 
 def frechet_distance_simple(mu1, cov1, mu2, cov2):

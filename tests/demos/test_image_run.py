@@ -7,7 +7,7 @@ from scratchgan import backend, models, nn
 from scratchgan.gan import sampling
 
 import plumbing                              # demos/plumbing/ (conftest puts demos/ on the path)
-from helpers import load_demo
+from helpers import ROOT, load_demo, run
 
 pytestmark = [pytest.mark.filterwarnings("ignore::scratchgan.gan.diagnostics.GANWarning"),
               pytest.mark.usefixtures("numpy_backend")]
@@ -204,3 +204,21 @@ def test_line_report_does_not_count_blank_images_as_straight(capsys):
     mixed = report(numpy.concatenate([lines, blank]))
     assert mixed["straight"] == 0.5 and mixed["runs"][0] == 0.5
     assert "blank (no line): 50.0%" in capsys.readouterr().out
+
+
+def test_score_digits_reports_fid_and_inception_score(tmp_path):
+    """Real digits scored as samples: FID near the real-vs-real floor, IS well above 1."""
+    mnist = ROOT.parent / "shared" / "data" / "mnist"
+    if not mnist.is_dir():
+        pytest.skip(f"no {mnist} here (the developers' MNIST copy; no network in tests)")
+    import gzip
+    raw = numpy.frombuffer(gzip.open(mnist / "t10k-images-idx3-ubyte.gz").read()[16:], numpy.uint8)
+    pick = numpy.random.RandomState(1).choice(10000, 500, replace=False)   # MNIST's test split is
+    digits = (raw.reshape(-1, 1, 28, 28)[pick].astype(numpy.float32) / 127.5 - 1)   # two halves of writers
+    numpy.save(tmp_path / "s.npy", digits)
+    out = run("score_digits", tmp_path / "s.npy", "--data-dir", mnist, "--epochs", "1")
+    assert out.returncode == 0, out.stderr
+    fid = float(out.stdout.split("FID (judge features, 500 samples against 500 real images): ")[1].split(";")[0])
+    floor = float(out.stdout.split("real against real at the same size: ")[1].split()[0])
+    inception = float(out.stdout.split("Inception Score (judge): ")[1].split()[0])
+    assert fid < 2 * floor and inception > 4, out.stdout
