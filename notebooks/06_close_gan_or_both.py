@@ -96,7 +96,7 @@ def train(loss, iterations=ITERATIONS, m=32, lam=100.0):
     G, D = unet(), patch_d()
     opt_G = optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
-    bce, l1 = losses.BCEWithLogitsLoss(), losses.L1Loss()
+    bce = losses.BCEWithLogitsLoss()
     for _ in range(iterations):
         idx = rs.randint(0, len(x_all), m)
         x, y = backend.asarray(x_all[idx]), backend.asarray(y_all[idx])
