@@ -30,8 +30,10 @@ DCGAN), interpolations.png (decoded codes on the line between two test
 digits' codes; for the DCGAN between two z), samples_<model>.npy (1,000
 each, in [-1, 1]) and metrics.json: per generator the blur measure (share of
 pixels in the mid-grey band |v| < 0.5), the classes a digit classifier
-finds (each with at least 2% of the samples) and its mean confidence, and the
-training seconds.
+finds (each with at least 2% of the samples), its mean confidence, FID
+against the test digits on the classifier's features with the real digits'
+own FID as the floor, and the Inception Score (notebook 7); and the training
+seconds.
 """
 import threads                               # BLAS threads, before NumPy loads
 threads.use("cores")                         # convolutions: all cores (README: Threads)
@@ -48,6 +50,7 @@ from scratchgan.autoencoder import AutoEncoder
 from scratchgan.atomic import atomic_open, save_npy
 from scratchgan.data import ArraySampler
 from scratchgan.distributions import MultivariateNormal
+from scratchgan.metrics import frechet_distance, inception_score
 from scratchgan.gan import GANTrainer, normal_noise
 from scratchgan.vae import kl_backward, kl_to_standard_normal, reparameterise, \
     reparameterise_backward
@@ -176,11 +179,18 @@ def main(argv=None):
                "seconds": {"autoencoder": round(ae_seconds, 1), "vae": round(vae_seconds, 1),
                            "dcgan": round(gan_seconds, 1)},
                "iters": {"autoencoder": args.iters, "vae": args.iters, "dcgan": args.gan_iters}}
+    # FID against the test digits, on the judge's features (notebook 7), and the
+    # Inception Score; real digits' own FID (training digits, the same number) is the floor
+    f_test = judge.features(judge_net, images[test])
+    m_real = min(len(train), len(test))
+    metrics["real"]["fid"] = frechet_distance(f_test, judge.features(judge_net, images[train][:m_real]))
     for name, x in samples.items():
         probs = judge.predict(judge_net, x)
         share = numpy.bincount(probs.argmax(axis=1), minlength=10) / len(x)
         metrics[name] = {"blur": blur(x), "classes": int((share >= 0.02).sum()),
-                         "confidence": float(probs.max(axis=1).mean())}
+                         "confidence": float(probs.max(axis=1).mean()),
+                         "fid": frechet_distance(f_test, judge.features(judge_net, x[:len(test)])),
+                         "inception_score": inception_score(probs)[0]}
     with atomic_open(os.path.join(args.out, "metrics.json"), "w") as fh:
         json.dump(metrics, fh, indent=2)
 
@@ -196,11 +206,12 @@ def main(argv=None):
     viz.save_image_grid(interp, os.path.join(args.out, "interpolations.png"), nrow=10,
                         title="between two test digits' codes (DCGAN: two z)",
                         row_labels=["AE", "VAE", "DCGAN"])
-    print(f"{'':12s} {'blur':>6s} {'classes':>8s} {'confidence':>11s}")
-    print(f"{'real':12s} {metrics['real']['blur']:6.3f}")
+    print(f"{'':12s} {'blur':>6s} {'classes':>8s} {'confidence':>11s} {'FID':>7s} {'IS':>5s}")
+    print(f"{'real':12s} {metrics['real']['blur']:6.3f} {'':8s} {'':11s} {metrics['real']['fid']:7.2f}")
     for name in samples:
         r = metrics[name]
-        print(f"{name:12s} {r['blur']:6.3f} {r['classes']:8d} {r['confidence']:11.2f}")
+        print(f"{name:12s} {r['blur']:6.3f} {r['classes']:8d} {r['confidence']:11.2f} "
+              f"{r['fid']:7.2f} {r['inception_score']:5.2f}")
     print(f"done in {time.time() - t0:.0f} s; wrote reconstructions.png, samples.png, "
           f"interpolations.png, samples_*.npy and metrics.json to {args.out}")
     return metrics
