@@ -21,6 +21,17 @@ def torch_models(arch, torch):
         D = tn.Sequential(tn.Conv2d(1, 64, 4, 2, 1), tn.LeakyReLU(0.2),
                           tn.Conv2d(64, 128, 4, 2, 1), tn.BatchNorm2d(128), tn.LeakyReLU(0.2),
                           tn.Flatten(), tn.Linear(6272, 1), tn.Sigmoid())
+    elif arch == "pytorch_gan_dcgan":                  # PyTorch-GAN's dcgan.py, 32x32
+        G = tn.Sequential(tn.Linear(100, 128 * 8 * 8), tn.Unflatten(1, (128, 8, 8)), tn.BatchNorm2d(128),
+                          tn.Upsample(scale_factor=2), tn.Conv2d(128, 128, 3, 1, 1), tn.BatchNorm2d(128, 0.8),
+                          tn.LeakyReLU(0.2), tn.Upsample(scale_factor=2), tn.Conv2d(128, 64, 3, 1, 1),
+                          tn.BatchNorm2d(64, 0.8), tn.LeakyReLU(0.2), tn.Conv2d(64, 1, 3, 1, 1), tn.Tanh())
+        layers = []
+        for i, (a, b) in enumerate(((1, 16), (16, 32), (32, 64), (64, 128))):
+            layers += [tn.Conv2d(a, b, 3, 2, 1), tn.LeakyReLU(0.2), tn.Dropout2d(0.25)]
+            if i:
+                layers.append(tn.BatchNorm2d(b, 0.8))
+        D = tn.Sequential(*layers, tn.Flatten(), tn.Linear(128 * 2 * 2, 1), tn.Sigmoid())
     else:
         raise ValueError(arch)
     return G, D

@@ -11,6 +11,7 @@ included; real minibatches are gathered on the device from 10,000 stored
 images, as in training.
 
     python benchmarks/train_step.py                  # CPU, 2 threads like the CI machine
+    python benchmarks/train_step.py --threads 1 --archs mlp_gan,dcgan28,pytorch_gan_dcgan
     python benchmarks/train_step.py --device gpu     # GPU (CuPy vs torch CUDA eager)
 """
 import argparse
@@ -21,6 +22,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+SIDE = {"mlp_gan": (1, 28, 28), "dcgan28": (1, 28, 28), "pytorch_gan_dcgan": (1, 32, 32)}
 
 
 def one_round(step, sync, iters):
@@ -43,7 +47,7 @@ def ours(arch, batch, device):
     G, D = getattr(models, arch)()
     opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    data = np.random.RandomState(0).uniform(-1, 1, (10000, 1, 28, 28)).astype(np.float32)
+    data = np.random.RandomState(0).uniform(-1, 1, (10000,) + SIDE[arch]).astype(np.float32)
     sampler = ArraySampler(backend.to_device(data))
     trainer = GANTrainer(G, D, opt_G, opt_D, sampler, normal_noise(100), batch_size=batch,
                          monitor=None)
@@ -67,7 +71,7 @@ def theirs(arch, batch, device):
     D.to(dev)
     opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    data = torch.rand(10000, 1, 28, 28, device=dev) * 2 - 1
+    data = torch.rand(10000, *SIDE[arch], device=dev) * 2 - 1
 
     def step():
         real = data[torch.randint(0, 10000, (batch,), device=dev)]
@@ -117,8 +121,10 @@ def main():
         except ImportError:
             pass
 
-    print(f"# machine: {platform.node()} {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; device: {args.device}")
+    from cpu_info import cpu_info
+    import numpy
+    print(f"# CPU: {cpu_info()}; device: {args.device}; {args.threads} thread(s) for both "
+          f"libraries; NumPy {numpy.__version__}")
     print(f"{'arch':10s} {'batch':>5s} {'scratchgan ms':>14s} {'pytorch ms':>11s} "
           f"{'ratio':>6s}  {'ratio min-max':>13s}  (medians of {args.rounds} alternating rounds)")
     for arch in args.archs.split(","):

@@ -91,6 +91,31 @@ def dcgan32(latent_dim=100, channels=1):
     return _dcgan(latent_dim, channels, base=8)
 
 
+def pytorch_gan_dcgan(latent_dim=100, img_size=32, channels=1, dropout=0.25):
+    """PyTorch-GAN's dcgan.py as two Sequentials (the speed benchmark's third model;
+    ``tests/ports/dcgan.py`` is the script itself, ported line by line):
+
+    G: z -> Linear 128*(s/4)^2 -> (128, s/4, s/4) -> BatchNorm2d -> Upsample x2
+         -> Conv 3x3 (128) -> BatchNorm2d(eps 0.8) -> LeakyReLU(0.2) -> Upsample x2
+         -> Conv 3x3 (64) -> BatchNorm2d(eps 0.8) -> LeakyReLU(0.2) -> Conv 3x3 -> Tanh
+    D: four blocks Conv 3x3/2 -> LeakyReLU(0.2) -> Dropout2d -> BatchNorm2d(eps 0.8)
+         (none in the first), 16, 32, 64, 128 channels -> Linear -> Sigmoid
+    """
+    q = img_size // 4
+    G = nn.Sequential(
+        nn.Linear(latent_dim, 128 * q * q), nn.Reshape(128, q, q), nn.BatchNorm2d(128),
+        nn.Upsample(scale_factor=2), nn.Conv2d(128, 128, 3, 1, 1), nn.BatchNorm2d(128, 0.8),
+        nn.LeakyReLU(0.2), nn.Upsample(scale_factor=2), nn.Conv2d(128, 64, 3, 1, 1),
+        nn.BatchNorm2d(64, 0.8), nn.LeakyReLU(0.2), nn.Conv2d(64, channels, 3, 1, 1), nn.Tanh())
+    layers = []
+    for i, (a, b) in enumerate(((channels, 16), (16, 32), (32, 64), (64, 128))):
+        layers += [nn.Conv2d(a, b, 3, 2, 1), nn.LeakyReLU(0.2), nn.Dropout2d(dropout)]
+        if i:
+            layers.append(nn.BatchNorm2d(b, 0.8))
+    D = nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * (img_size // 16) ** 2, 1), nn.Sigmoid())
+    return G, D
+
+
 def _dcgan(latent_dim, channels, base):
     """The DCGAN pair for images of side 4*base (two stride-2 steps of 4x4 kernels)."""
     G = nn.Sequential(

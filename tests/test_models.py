@@ -61,3 +61,23 @@ def test_dcgan28_state_dict_matches_pytorch_keys():
     theirs = {k: tuple(v.shape) for k, v in tG.state_dict().items()}
     ours = {k: tuple(v.shape) for k, v in G.state_dict().items()}
     assert ours == theirs
+
+
+def test_pytorch_gan_dcgan_is_the_ported_script_as_sequentials():
+    """Same parameters, in the same order and shapes, as tests/ports/dcgan.py, and the
+    same outputs with the same weights (the speed benchmark's third model)."""
+    from types import SimpleNamespace
+    from helpers import load_port
+    port = load_port("dcgan")
+    opt = SimpleNamespace(latent_dim=100, img_size=32, channels=1)
+    G, D = models.pytorch_gan_dcgan(dropout=0.0)
+    PG, PD = port.Generator(opt), port.Discriminator(opt, dropout=0.0)
+    for ours, theirs in ((G, PG), (D, PD)):
+        assert [p.shape for p in ours.parameters()] == [p.shape for p in theirs.parameters()]
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            q.data[...] = p.data
+    z = backend.randn(4, 100)
+    x = G(z)
+    assert x.shape == (4, 1, 32, 32)
+    np.testing.assert_allclose(backend.to_host(x), backend.to_host(PG(z)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(backend.to_host(D(x)), backend.to_host(PD(x)), rtol=1e-5, atol=1e-6)
