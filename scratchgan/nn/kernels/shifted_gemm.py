@@ -58,10 +58,20 @@ def suits(in_channels, out_channels, kernel, stride, x_shape):
 
 
 def pad_rows(x, g):
-    """x (N, C, H, W), any layout -> X (Hp*Wp*N, C): the zero-padded input, HWNC."""
+    """x (N, C, H, W), any layout -> X (Hp*Wp*N, C): the zero-padded input, HWNC.
+
+    From NCHW memory the copy goes in two steps, NHWC first: one big strided
+    copy, where each written row of C numbers reads C numbers H*W apart, is
+    1.7x slower than two (66 against 39 ms for 64 x 128 x 32 x 32, one thread)."""
     xp = backend.get_array_module(x)
     X = xp.zeros((g.Hp, g.Wp, g.N, g.C), dtype=x.dtype)
-    X[g.ph:g.ph + g.H, g.pw:g.pw + g.W] = x.transpose(2, 3, 0, 1)
+    inner = X[g.ph:g.ph + g.H, g.pw:g.pw + g.W]
+    if x.flags.c_contiguous and g.C > 1:                  # NCHW: via NHWC
+        nhwc = xp.empty((g.N, g.H, g.W, g.C), dtype=x.dtype)
+        nhwc[...] = x.transpose(0, 2, 3, 1)
+        inner[...] = nhwc.transpose(1, 2, 0, 3)
+    else:                                                  # HWNC (ours) or any other: one copy
+        inner[...] = x.transpose(2, 3, 0, 1)
     return X.reshape(g.Hp * g.Wp * g.N, g.C)
 
 
