@@ -140,13 +140,16 @@ class Sequential(Module):
         """Back-propagate through every layer, last to first.
 
         ``input_grad=False`` says the caller does not need dL/dx (D's own step:
-        the data needs no gradient), so a first layer that can (Linear,
-        Conv2d) skips that product, as PyTorch skips gradients nobody asked for.
+        the data needs no gradient), so the first layer with parameters skips
+        that product if it can (Linear, Conv2d; a Flatten before it has nothing
+        to learn), as PyTorch skips gradients nobody asked for.
         Returns dL/dx, or None when it was skipped.
         """
         y, hidden = self.recall(output)
         outputs = hidden + (y,)                       # what each layer returned
-        first = self.layers[0] if len(self.layers) else None
+        # The first layer with parameters: layers before it (Flatten, Reshape)
+        # have nothing to learn, so without input_grad the chain may stop there.
+        first = next((layer for layer in self.layers if layer.parameters()), None)
         for layer, out in zip(reversed(self.layers), reversed(outputs)):
             if layer is first and not input_grad and getattr(layer, "skips_input_grad", False):
                 return layer.backward(dy, out, input_grad=False)

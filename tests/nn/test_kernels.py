@@ -59,10 +59,12 @@ def test_off_takes_no_detour(monkeypatch):
     assert calls == ["shifted"]                       # on: this shape takes the detour
     with kernels.off():
         conv(x)
-        a, b = numpy.ones((5, 2)), numpy.ones((5, 3))
+        a, b = numpy.ones((5000, 2)), numpy.ones((5000, 3))
         assert gemm.at_b(a, b).flags.c_contiguous     # a.T @ b itself, not a transposed view
     assert calls == ["shifted"]
-    assert not gemm.at_b(a, b).flags.c_contiguous     # on: (b.T a).T, a view
+    assert not gemm.at_b(a, b).flags.c_contiguous     # on, a long shared axis: (b.T a).T, a view
+    short = numpy.ones((64, 2)), numpy.ones((64, 3))
+    assert gemm.at_b(*short).flags.c_contiguous       # on, a short one (Linear's batch): plain
 
 
 def _train(make, kernels_on, seed=1, iterations=2, batch_size=8):
@@ -99,3 +101,19 @@ def test_training_with_the_kernels_off_gives_the_same_numbers(make):
     assert len(on) == len(off)
     for p_on, p_off in zip(on, off):
         numpy.testing.assert_allclose(p_on, p_off, rtol=1e-9, atol=1e-9)   # atol: biases before BatchNorm, true gradient 0
+
+
+def test_d_step_skips_the_input_gradient_through_a_flatten():
+    """Sequential(Flatten, Linear, ...).backward(input_grad=False): Flatten has nothing
+    to learn, so Linear computes no dx (returns None) and the weight gradients agree."""
+    grads = []
+    for input_grad in (True, False):
+        backend.manual_seed(0)
+        D = nn.Sequential(nn.Flatten(), nn.Linear(12, 5), nn.LeakyReLU(0.2), nn.Linear(5, 1))
+        x = backend.randn(4, 3, 2, 2)
+        out = D(x)
+        dx = D.backward(backend.randn(4, 1), out, input_grad=input_grad)
+        assert (dx is None) == (not input_grad)
+        grads.append([backend.to_host(p.grad).copy() for p in D.parameters()])
+    for a, b in zip(*grads):
+        numpy.testing.assert_allclose(a, b, rtol=1e-6)

@@ -11,12 +11,17 @@ always compute the taller of the two and return a transposed view.
 from . import enabled
 
 
+SHORT = 4096      # a shared axis up to this long: the plain order (see at_b)
+
+
 def at_b(a, b):
     """A^T B for A (K, M) and B (K, N), computed as the tall product.
 
-    The plain version, taken with the kernels off: ``a.T @ b``."""
-    if not enabled():
-        return a.T @ b
-    if a.shape[1] >= b.shape[1]:
+    The plain version, taken with the kernels off: ``a.T @ b``.  Also taken
+    when K is short (Linear's dW = dy^T x, K the batch): then both orders run
+    at the same speed, and the plain one returns C-ordered memory, which adds
+    into the C-ordered gradient without a strided pass (MLP-GAN's step, one
+    thread, batch 64: 29.9 ms against 32.1 with the transposed view)."""
+    if not enabled() or a.shape[0] <= SHORT or a.shape[1] >= b.shape[1]:
         return a.T @ b
     return (b.T @ a).T
