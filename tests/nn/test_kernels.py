@@ -93,10 +93,13 @@ def _train(make, kernels_on, seed=1, iterations=2, batch_size=8):
 
 
 @pytest.mark.parametrize("make", [lambda: models.mlp_gan(img_shape=(1, 8, 8)),
-                                  lambda: models.dcgan28()], ids=["mlp_gan", "dcgan28"])
+                                  lambda: models.dcgan28(),
+                                  lambda: models.pytorch_gan_dcgan(img_size=16)],
+                         ids=["mlp_gan", "dcgan28", "pytorch_gan_dcgan"])
 def test_training_with_the_kernels_off_gives_the_same_numbers(make):
-    """Two Adam iterations of a whole GAN (both conv algorithms, BatchNorm's sums,
-    the joint D batch, Adam's blocks): float64 parameters agree to rounding."""
+    """Two Adam iterations of a whole GAN (im2col and shifted convolutions,
+    BatchNorm's sums, the joint D batch, Adam's blocks): float64 parameters
+    agree to rounding."""
     on, off = _train(make, True), _train(make, False)
     assert len(on) == len(off)
     for p_on, p_off in zip(on, off):
