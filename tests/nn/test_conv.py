@@ -413,12 +413,14 @@ def test_auto_takes_the_shifted_path_where_it_suits_and_agrees_with_im2col(monke
     from scratchgan.nn import conv
     from scratchgan.nn.kernels import shifted_gemm
     r = np.random.RandomState(0)
-    x = r.standard_normal((4, 32, 9, 9)).astype(np.float32)
+    x = r.standard_normal((4, 32, 12, 12)).astype(np.float32)
     layer = Conv2d(32, 16, 3, 1, 1)
     assert shifted_gemm.suits(32, 16, (3, 3), (1, 1), x.shape)
+    assert not shifted_gemm.suits(32, 64, (4, 4), (1, 1), (64, 32, 8, 8))   # narrow, many outputs
+    assert shifted_gemm.suits(64, 1, (4, 4), (1, 1), (64, 64, 7, 7))        # narrow, one output
     assert not shifted_gemm.suits(32, 16, (4, 4), (2, 2), x.shape)    # stride 2: im2col
     assert not shifted_gemm.suits(1, 64, (3, 3), (1, 1), x.shape)     # one channel: im2col
-    dy = r.standard_normal((4, 16, 9, 9)).astype(np.float32)
+    dy = r.standard_normal((4, 16, 12, 12)).astype(np.float32)
     results, calls = {}, []
     real_forward = shifted_gemm.forward
     monkeypatch.setattr(shifted_gemm, "forward", lambda *a: calls.append(1) or real_forward(*a))

@@ -46,15 +46,23 @@ class Geometry:
 
 
 def suits(in_channels, out_channels, kernel, stride, x_shape):
-    """Where this path beats im2col on a 2-core CPU (measured): stride 1, a
-    kernel larger than 1x1, and enough input channels for the GEMMs' inner
-    size (C >= 32).  Few output channels favour it most, as im2col then copies
-    kh*kw times the input for a thin product: one thread, forward + backward,
-    Conv2d(128, 3, 4, padding=1) on 1 x 128 x 257 x 257 (pix2pix's last layer)
-    125 ms against 579 (first call 131 against 2,820), Conv2d(64, 1, 3) at
-    64 x 64 x 32 x 32 64 ms against 173; with many output channels the two
-    are close (Conv2d(128, 128, 3) at 64 x 128 x 16 x 16: 223 against 209 ms)."""
-    return tuple(stride) == (1, 1) and kernel[0] * kernel[1] > 1 and in_channels >= 32
+    """Where this path beats im2col on a 2-core CPU (measured, one thread, forward
+    + backward): stride 1, a kernel larger than 1x1, enough input channels for
+    the GEMMs' inner size (C >= 32), and either few output channels or an
+    image at least 4 kernels wide.
+
+    Few output channels favour it most, as im2col then copies kh*kw times the
+    input for a thin product: Conv2d(128, 3, 4, padding=1) on 1 x 128 x 257 x
+    257 (pix2pix's last layer) 129 ms against 626 (first call 131 against
+    2,820), Conv2d(64, 1, 3) at 64 x 64 x 32 x 32 43 against 206, PatchGAN's
+    Conv2d(64, 1, 4) at 7 x 7 0.7 against 6.6.  With many output channels on
+    a narrow image the kw-fold wider product wastes more than the copies cost
+    (Conv2d(32, 64, 4) at 8 x 8: 15.1 against 11.8 ms), on a wide one they
+    are even (Conv2d(128, 128, 3) at 16 x 16: 241 against 236)."""
+    if tuple(stride) != (1, 1) or kernel[0] * kernel[1] <= 1 or in_channels < 32:
+        return False
+    wide = x_shape is None or x_shape[-1] >= 4 * kernel[1]
+    return out_channels < 16 or wide
 
 
 def pad_rows(x, g):

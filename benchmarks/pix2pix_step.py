@@ -1,0 +1,160 @@
+"""Milliseconds per pix2pix iteration (D step + G step, cGAN + 100 * L1), ours against PyTorch.
+
+The networks are demos/pix2pix.py's (a 4-level U-Net with skip concatenations
+and a PatchGAN on the pair, 32 x 32 images) and the same networks in
+PyTorch; the step is the demo's "gan+l1" loop.  Alternating rounds, medians,
+the ratio's spread, the CPU and the thread count, as benchmarks/train_step.py.
+
+    python benchmarks/pix2pix_step.py --threads 1 --batches 64
+"""
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def load_demo():
+    sys.path.insert(0, str(ROOT / "demos"))
+    spec = importlib.util.spec_from_file_location("demo_pix2pix", ROOT / "demos" / "pix2pix.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ours(batch):
+    import numpy as np
+    from scratchgan import backend, losses, nn, optim
+    demo = load_demo()
+    backend.manual_seed(0)
+    G, D = demo.unet(), demo.patch_discriminator()
+    opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce, l1 = losses.BCEWithLogitsLoss(), losses.L1Loss()
+    rs = np.random.RandomState(0)
+    x_all = backend.asarray(rs.uniform(-1, 1, (1000, 1, 32, 32)).astype(np.float32))
+    y_all = backend.asarray(rs.uniform(-1, 1, (1000, 1, 32, 32)).astype(np.float32))
+
+    def step():
+        idx = rs.randint(0, 1000, batch)
+        x, y = x_all[idx], y_all[idx]
+        fake = G(x)
+        opt_D.zero_grad()                                        # D on (x, y) and (x, G(x))
+        out_real, out_fake = D(nn.concat(x, y)[0]), D(nn.concat(x, fake)[0])
+        bce(out_real, 1.0), bce(out_fake, 0.0)
+        D.backward(bce.backward(out_real) / 2, out_real, input_grad=False)
+        D.backward(bce.backward(out_fake) / 2, out_fake, input_grad=False)
+        opt_D.step()
+        opt_G.zero_grad()                                        # G: cGAN + 100 L1
+        pair, split = nn.concat(x, fake)
+        out = D(pair)
+        bce(out, 1.0)
+        with nn.frozen(D):
+            _, grad_fake = split(D.backward(bce.backward(out), out))
+        l1(fake, y)
+        G.backward(grad_fake + fake.dtype.type(100) * l1.backward(fake), fake)
+        opt_G.step()
+    return step
+
+
+def theirs(batch):
+    try:
+        import torch
+    except ImportError:
+        return None
+    tn = torch.nn
+
+    class Skip(tn.Module):
+        def __init__(self, *layers):
+            super().__init__()
+            self.inner = tn.Sequential(*layers)
+
+        def forward(self, x):
+            return torch.cat([x, self.inner(x)], 1)
+
+    c1, c2, c3 = 16, 32, 64
+    innermost = Skip(tn.LeakyReLU(0.2), tn.Conv2d(c3, c3, 4, 2, 1), tn.ReLU(),
+                     tn.ConvTranspose2d(c3, c3, 4, 2, 1), tn.BatchNorm2d(c3))
+    level3 = Skip(tn.LeakyReLU(0.2), tn.Conv2d(c2, c3, 4, 2, 1), tn.BatchNorm2d(c3), innermost,
+                  tn.ReLU(), tn.ConvTranspose2d(2 * c3, c2, 4, 2, 1), tn.BatchNorm2d(c2), tn.Dropout(0.5))
+    level2 = Skip(tn.LeakyReLU(0.2), tn.Conv2d(c1, c2, 4, 2, 1), tn.BatchNorm2d(c2), level3,
+                  tn.ReLU(), tn.ConvTranspose2d(2 * c2, c1, 4, 2, 1), tn.BatchNorm2d(c1), tn.Dropout(0.5))
+    G = tn.Sequential(tn.Conv2d(1, c1, 4, 2, 1), level2, tn.ReLU(),
+                      tn.ConvTranspose2d(2 * c1, 1, 4, 2, 1), tn.Tanh())
+    D = tn.Sequential(tn.Conv2d(2, c1, 4, 2, 1), tn.LeakyReLU(0.2),
+                      tn.Conv2d(c1, c2, 4, 2, 1), tn.BatchNorm2d(c2), tn.LeakyReLU(0.2),
+                      tn.Conv2d(c2, c3, 4, 1, 1), tn.BatchNorm2d(c3), tn.LeakyReLU(0.2),
+                      tn.Conv2d(c3, 1, 4, 1, 1))
+    opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce, l1 = tn.BCEWithLogitsLoss(), tn.L1Loss()
+    x_all, y_all = torch.rand(1000, 1, 32, 32) * 2 - 1, torch.rand(1000, 1, 32, 32) * 2 - 1
+
+    def step():
+        idx = torch.randint(0, 1000, (batch,))
+        x, y = x_all[idx], y_all[idx]
+        fake = G(x)
+        opt_D.zero_grad()
+        out_real, out_fake = D(torch.cat([x, y], 1)), D(torch.cat([x, fake.detach()], 1))
+        d_loss = (bce(out_real, torch.ones_like(out_real)) + bce(out_fake, torch.zeros_like(out_fake))) / 2
+        d_loss.backward()
+        opt_D.step()
+        opt_G.zero_grad()
+        out = D(torch.cat([x, fake], 1))
+        g_loss = bce(out, torch.ones_like(out)) + 100 * l1(fake, y)
+        g_loss.backward()
+        opt_G.step()
+    return step
+
+
+def one_round(step, iters):
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batches", default="64")
+    ap.add_argument("--iters", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    try:
+        import torch
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        pass
+    from cpu_info import cpu_info
+    print(f"# CPU: {cpu_info()}; {args.threads} thread(s) for both libraries")
+    print("| pix2pix 32x32 (U-Net + PatchGAN) | batch | scratchgan ms | PyTorch ms | ratio | spread |")
+    print("|---|---|---|---|---|---|")
+    for batch in map(int, args.batches.split(",")):
+        a, b = ours(batch), theirs(batch)
+        for f in (a, b):
+            if f:
+                f(), f()
+        ta, tb = [], []
+        for _ in range(args.rounds):
+            ta.append(one_round(a, args.iters))
+            if b:
+                tb.append(one_round(b, args.iters))
+        if tb:
+            ratios = [x / y for x, y in zip(ta, tb)]
+            print(f"| demos/pix2pix.py's | {batch} | {statistics.median(ta):.1f} | "
+                  f"{statistics.median(tb):.1f} | {statistics.median(ratios):.2f} | "
+                  f"{min(ratios):.2f}-{max(ratios):.2f} |")
+        else:
+            print(f"| demos/pix2pix.py's | {batch} | {statistics.median(ta):.1f} | n/a | n/a | |")
+
+
+if __name__ == "__main__":
+    main()
