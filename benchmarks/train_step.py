@@ -16,7 +16,6 @@ images, as in training.
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -81,23 +80,29 @@ def theirs(arch, batch, device):
     return step, sync
 
 
-def compare(arch, batch, device, iters, rounds, warmup):
-    """Median ms/iteration of each, timing rounds alternately (ours, theirs, ours,
-    ...) so that a slow spell of a shared machine hits both sides alike."""
+def compare(arch, batch, device, iters, rounds, warmup, peers=()):
+    """Median ms/iteration of each, timing rounds alternately (ours, theirs, the
+    peers, ours, ...) so that a slow spell of a shared machine hits all alike.
+    Returns our times, PyTorch's, each round's ratio, and {peer: (times, ratios)}."""
     a = ours(arch, batch, device)
     b = theirs(arch, batch, device)
-    for fn in (a, b):
+    others = {name: (make(batch), lambda: None) for name, make in peers}
+    others = {name: fn for name, fn in others.items() if fn[0] is not None}
+    for fn in (a, b, *others.values()):
         if fn:
             for _ in range(warmup):
                 fn[0]()
             fn[1]()
-    ta, tb = [], []
+    ta, tb, tp = [], [], {name: [] for name in others}
     for _ in range(rounds):
         ta.append(one_round(*a, iters))
         if b:
             tb.append(one_round(*b, iters))
+        for name, fn in others.items():
+            tp[name].append(one_round(*fn, iters))
     ratios = [x / y for x, y in zip(ta, tb)]       # each round against its neighbour
-    return ta, tb, ratios
+    peer_rows = {name: (t, [x / y for x, y in zip(t, tb)]) for name, t in tp.items()}
+    return ta, tb, ratios, peer_rows
 
 
 def main():
@@ -108,6 +113,8 @@ def main():
     ap.add_argument("--archs", default="mlp_gan,dcgan28")
     ap.add_argument("--batches", default="64,128")
     ap.add_argument("--iters", type=int, default=0, help="iterations per round (0: auto)")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="skip the NumPy peers (DeZero, numpy-ml) even where installed")
     ap.add_argument("--rounds", type=int, default=7,
                     help="timed rounds per side, alternating (median and spread; at least 5)")
     args = ap.parse_args()
@@ -136,7 +143,12 @@ def main():
             else:
                 iters = 10 if arch == "mlp_gan" else 3
             warm = 10 if args.device == "gpu" else 2
-            ta, tb, ratios = compare(arch, batch, args.device, iters, args.rounds, warm)
+            peers = ()
+            if arch == "mlp_gan" and args.device == "cpu" and not args.no_peers:
+                from peers import PEERS                   # DeZero, numpy-ml, where installed
+                peers = tuple(PEERS.items())
+            ta, tb, ratios, peer_rows = compare(arch, batch, args.device, iters, args.rounds,
+                                                warm, peers)
             a = statistics.median(ta)
             if tb:
                 spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
@@ -145,6 +157,11 @@ def main():
             else:
                 row = f"{'n/a':>11s} {'n/a':>6s}"
             print(f"{arch:10s} {batch:5d} {a:14.1f} {row}", flush=True)
+            for name, (t, r) in peer_rows.items():
+                spread = f"{min(r):.2f}-{max(r):.2f}" if r else ""
+                ratio = f"{statistics.median(r):6.2f}" if r else f"{'n/a':>6s}"
+                print(f"  {name:8s} {batch:5d} {statistics.median(t):14.1f} "
+                      f"{'':11s} {ratio}  {spread:>13s}   (the peer / PyTorch)", flush=True)
 
 
 if __name__ == "__main__":
