@@ -6,6 +6,13 @@ PyTorch; the step is the demo's "gan+l1" loop.  Alternating rounds, medians,
 the ratio's spread, the CPU and the thread count, as benchmarks/train_step.py.
 
     python benchmarks/pix2pix_step.py --threads 1 --batches 64
+    python benchmarks/pix2pix_step.py --threads 1 --full        # PyTorch-GAN's, 256 x 256, batch 1
+
+``--full`` times PyTorch-GAN's pix2pix itself (the 8-level U-Net of width 64
+with InstanceNorm, the 70x70 PatchGAN, LSGAN + 100 * L1, 256 x 256 images,
+batch 1): our line-by-line port (tests/ports/pix2pix.py) against the PyTorch
+original the parity tests hold (tests/ports/test_ports_translation.py), and
+the first call of each apart, since a first call can cost more than the rest.
 """
 import argparse
 import importlib.util
@@ -112,6 +119,47 @@ def theirs(batch):
     return step
 
 
+def full_steps():
+    """(ours, theirs) for PyTorch-GAN's pix2pix at 256 x 256, batch 1."""
+    import numpy as np
+    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tests" / "ports"))
+    from helpers import load_port
+    from scratchgan import backend, losses, optim
+    port = load_port("pix2pix")
+    backend.manual_seed(0)
+    G, D = port.GeneratorUNet(), port.Discriminator()
+    G.apply(port.weights_init_normal), D.apply(port.weights_init_normal)
+    opt_G, opt_D = (optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D))
+    mse, l1 = losses.MSELoss(), losses.L1Loss()
+    rs = np.random.RandomState(0)
+
+    def ours_step():
+        a, b = (rs.uniform(-1, 1, (1, 3, 256, 256)).astype(np.float32) for _ in range(2))
+        port.train_step(a, b, G, D, opt_G, opt_D, mse, l1)
+    try:
+        import torch
+        import test_ports_translation as t
+    except ImportError:
+        return ours_step, None
+    tG, tD = t.TGeneratorUNet(), t.TPatchD()
+    t_opt_G, t_opt_D = (torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (tG, tD))
+    tmse, tl1 = torch.nn.MSELoss(), torch.nn.L1Loss()
+
+    def theirs_step():
+        a, b = (torch.rand(1, 3, 256, 256) * 2 - 1 for _ in range(2))
+        t_opt_G.zero_grad()
+        fake = tG(a)
+        pred = tD(fake, a)
+        (tmse(pred, torch.ones_like(pred)) + 100 * tl1(fake, b)).backward()
+        t_opt_G.step()
+        t_opt_D.zero_grad()
+        pr, pf = tD(b, a), tD(fake.detach(), a)
+        (0.5 * (tmse(pr, torch.ones_like(pr)) + tmse(pf, torch.zeros_like(pf)))).backward()
+        t_opt_D.step()
+    return ours_step, theirs_step
+
+
 def one_round(step, iters):
     t0 = time.perf_counter()
     for _ in range(iters):
@@ -125,6 +173,7 @@ def main():
     ap.add_argument("--batches", default="64")
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--full", action="store_true", help="PyTorch-GAN's pix2pix, 256 x 256, batch 1")
     args = ap.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -135,6 +184,21 @@ def main():
         pass
     from cpu_info import cpu_info
     print(f"# CPU: {cpu_info()}; {args.threads} thread(s) for both libraries")
+    if args.full:
+        a, b = full_steps()
+        first = [one_round(f, 1) for f in (a, b) if f]
+        ta, tb = [], []
+        for _ in range(args.rounds):
+            ta.append(one_round(a, 1))
+            if b:
+                tb.append(one_round(b, 1))
+        line = f"PyTorch-GAN's pix2pix 256x256 batch 1: ours {statistics.median(ta):.0f} ms"
+        if tb:
+            r = [x / y for x, y in zip(ta, tb)]
+            line += (f", PyTorch {statistics.median(tb):.0f} ms, ratio {statistics.median(r):.2f} "
+                     f"({min(r):.2f}-{max(r):.2f}); first calls {first[0]:.0f} and {first[1]:.0f} ms")
+        print(line)
+        return
     print("| pix2pix 32x32 (U-Net + PatchGAN) | batch | scratchgan ms | PyTorch ms | ratio | spread |")
     print("|---|---|---|---|---|---|")
     for batch in map(int, args.batches.split(",")):

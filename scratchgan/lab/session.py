@@ -17,6 +17,7 @@ the page draws:
 dL/dh on the way back, and a finite-difference check of its arrow.
 """
 import copy
+import warnings
 
 import numpy
 
@@ -206,13 +207,12 @@ class LabSession:
         self.iteration += 1
         if self.iteration % LOG_EVERY == 0 and "g_loss" in self.stats and "d_loss" in self.stats:
             row = dict(self.stats, iter=self.iteration)
-            with backend_no_grad():
+            with nn.no_grad():
                 row["diversity"] = float(diversity_ratio(self.G(self.noise(256)),
                                                          self.real_batch(256)))
             self.history = (self.history + [row])[-HISTORY:]
-            import warnings as _w
-            with _w.catch_warnings():
-                _w.simplefilter("ignore")
+            with warnings.catch_warnings():          # the page shows them; the console need not
+                warnings.simplefilter("ignore")
                 fired = self.monitor.update(row)
             if self.settings["g_objective"] == "minimax" and row["D_G_z"] < 0.02 and not any(
                     "saturat" in w for w in self.warnings[-3:]):
@@ -234,7 +234,7 @@ class LabSession:
     def frame(self):
         """The page's frame as plain Python (JSON-ready)."""
         x0, x1, y0, y1 = self.view
-        with backend_no_grad():
+        with nn.no_grad():
             fake = self.G(self.fixed_z)
             gx, gy = numpy.meshgrid(numpy.linspace(x0, x1, HEAT), numpy.linspace(y0, y1, HEAT))
             grid = backend.asarray(numpy.stack([gx.ravel(), gy.ravel()], 1).astype(numpy.float32))
@@ -245,7 +245,8 @@ class LabSession:
         grad = backend.to_host(self.arrows(fake))
         return {
             "iteration": self.iteration,
-            "fake": _round(backend.to_host(fake)), "grad": _round(grad, 6),    # small (saturated) arrows stay visible in the numbers
+            "fake": _round(backend.to_host(fake)),
+            "grad": _round(grad, 6),            # 6 digits: saturated arrows stay visible
             "heat": {"values": _round(heat, 3), "extent": [x0, x1, y0, y1], "size": HEAT},
             "manifold": [_round(line) for line in manifold],
             "history": self.history[-1] if self.history else None,
@@ -324,10 +325,6 @@ class LabSession:
             e[a] = h
             grad[a] = (loss(x + e) - loss(x - e)) / (2 * h)
         return grad
-
-
-def backend_no_grad():
-    return nn.no_grad()
 
 
 def _round(a, digits=4):
