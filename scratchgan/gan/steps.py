@@ -92,7 +92,10 @@ class GANSteps:
                  real_label=1.0, fake_label=0.0, soft_labels=None, flip_prob=0.0,
                  instance_noise=0.0, instance_noise_anneal=None, feature_matching=None,
                  sample_condition=None, mismatched_labels=False, mismatch=None,
-                 mismatch_weight=1.0, joint_d_batch="auto"):
+                 mismatch_weight=1.0, joint_d_batch="auto", g_loss=None):
+        if g_loss is not None:          # the option's name until 2026-12 (docs/vocabulary.md)
+            raise TypeError(f"{type(self).__name__}: the option g_loss= is now "
+                            f"g_objective={g_loss!r}; g_loss is the logged number")
         if int(k) < 1 or int(batch_size) < 1:
             raise ValueError(f"{type(self).__name__}: k and batch_size must be >= 1, "
                              f"got k={k}, batch_size={batch_size}")

@@ -171,6 +171,11 @@ def test_generator_losses_values_and_the_saturation_of_minimax(logits):
     assert abs(g_mm[0, 0]) < 1e-3 < abs(g_ns[0, 0])
 
 
+def test_the_old_option_name_says_the_new_one():
+    with pytest.raises(TypeError, match="g_loss= is now g_objective='minimax'"):
+        make(g_loss="minimax")
+
+
 def test_unknown_generator_loss():
     with pytest.raises(ValueError, match="non_saturating"):
         make(g_objective="wasserstein")
