@@ -107,6 +107,10 @@ def test_autoencoder_table(tmp_path):
         assert m[name]["classes"] == 10, name
         assert m[name]["confidence"] == pytest.approx(conf, abs=0.05), name
     assert m["vae"]["blur"] > m["autoencoder"]["blur"] > m["dcgan"]["blur"]
+    assert m["real"]["fid"] == pytest.approx(7.6, abs=2)              # FID and IS columns
+    for name, fid, inception in (("autoencoder", 85, 4.6), ("vae", 99, 5.1), ("dcgan", 102, 4.3)):
+        assert m[name]["fid"] == pytest.approx(fid, rel=0.15), name
+        assert m[name]["inception_score"] == pytest.approx(inception, abs=0.4), name
 
 
 def test_bagan_table(tmp_path):
