@@ -6,6 +6,8 @@
                    (the page highlights the line that ran)
 * ``session.py``   ``LabSession``: the networks, the training and the frames (points,
                    D's heat map, G's manifold, the -dL_G/dx' arrows from ``D.backward``)
+* ``chain.py``     one fake point's chain: every layer's value and dL/dh, the arrow checked
+                   by finite differences
 * ``server.py``    ``LabServer``: a loopback HTTP server (JSON, Server-Sent Events,
                    controls) and the thread that trains
 * ``static/``      the page: plain HTML, JavaScript and canvases, no CDN

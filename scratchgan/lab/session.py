@@ -14,9 +14,8 @@ the page draws:
     history   the latest logged row; warnings, as they fire
 
 ``chain(i)`` is the story of one fake point: each layer's forward value and
-dL/dh on the way back, and a finite-difference check of its arrow.
+dL/dh on the way back, and a finite-difference check of its arrow (``chain.py``).
 """
-import copy
 import warnings
 
 import numpy
@@ -26,6 +25,7 @@ from ..gan.diagnostics import FailureMonitor, diversity_ratio
 from ..gan.objectives import MinimaxLoss, NonSaturatingLoss
 from ..nn import frozen
 from . import loop
+from .chain import point_chain, rounded
 from .datasets import extent, real_points
 from .settings import DEFAULTS, REBUILDS, SettingError, validate
 
@@ -245,10 +245,10 @@ class LabSession:
         grad = backend.to_host(self.arrows(fake))
         return {
             "iteration": self.iteration,
-            "fake": _round(backend.to_host(fake)),
-            "grad": _round(grad, 6),            # 6 digits: saturated arrows stay visible
-            "heat": {"values": _round(heat, 3), "extent": [x0, x1, y0, y1], "size": HEAT},
-            "manifold": [_round(line) for line in manifold],
+            "fake": rounded(backend.to_host(fake)),
+            "grad": rounded(grad, 6),            # 6 digits: saturated arrows stay visible
+            "heat": {"values": rounded(heat, 3), "extent": [x0, x1, y0, y1], "size": HEAT},
+            "manifold": [rounded(line) for line in manifold],
             "history": self.history[-1] if self.history else None,
             "warnings": list(self.warnings),
             "phase": self.phase, "line": self.current_line() if self.pending else None,
@@ -257,7 +257,7 @@ class LabSession:
 
     def data(self):
         """The real points and the view, for ``GET /data``."""
-        return {"points": _round(self.real), "extent": list(self.view),
+        return {"points": rounded(self.real), "extent": list(self.view),
                 "data_version": self.data_version}
 
     def _manifold_z(self, lines=9, points=40):
@@ -279,53 +279,5 @@ class LabSession:
         return list(self.history)
 
     def chain(self, i):
-        """Fake point i's chain: z -> G's layers -> x' -> D's layers -> D(x'), each
-        forward value, dL/dh back again, and the arrow checked by finite differences."""
-        if not (isinstance(i, int) and 0 <= i < N_FIXED):
-            raise SettingError(f"point must be a whole number from 0 to {N_FIXED - 1}; got {i!r}")
-        z = self.fixed_z[i:i + 1]
-        forward, outputs, h = [], [], z
-        for where, net in (("G", self.G), ("D", self.D)):
-            for j, layer in enumerate(net):
-                inp = h
-                h = layer(h)
-                outputs.append((layer, inp, h))
-                forward.append({"net": where, "layer": f"{where}[{j}] {type(layer).__name__}",
-                                "value": _round(backend.to_host(h).ravel(), 5)})
-        loss = float(self.g_criterion(h))
-        g = self.g_criterion.backward(h)
-        backward = []
-        with frozen(self.D), frozen(self.G):
-            for layer, inp, out in reversed(outputs):
-                backward.append({"layer": forward[len(outputs) - 1 - len(backward)]["layer"],
-                                 "grad_output": _round(backend.to_host(g).ravel(), 6)})
-                g = layer.backward(g, out)
-        x_fake = backend.to_host(outputs[len(self.G) - 1][2])[0].astype(numpy.float64)
-        analytic = -backend.to_host(self.arrows(backend.asarray(x_fake[None].astype(numpy.float32))))[0]
-        numeric = self.numeric_arrow(x_fake)
-        return {"point": i, "loss": loss, "forward": forward, "backward": backward,
-                "arrow": _round(-analytic, 6), "dL_dx_backward": _round(analytic, 6),
-                "dL_dx_numeric": _round(numeric, 6),
-                "rel_error": float(numpy.abs(analytic - numeric).max()
-                                   / max(numpy.abs(analytic).max(), numpy.abs(numeric).max(), 1e-8))}
-
-    def numeric_arrow(self, x, h=1e-5):
-        """dl_G/dx' at one point by central differences, in float64 (a copy of D)."""
-        D = copy.deepcopy(self.D).astype(numpy.float64)
-        crit = copy.deepcopy(self.g_criterion)
-
-        def loss(p):
-            out = D(backend.get_xp().asarray(p[None]))     # float64, as the copy of D
-            value = float(crit(out))
-            crit.backward(out)                         # release the cache
-            return value
-        grad = numpy.zeros(2)
-        for a in range(2):
-            e = numpy.zeros(2)
-            e[a] = h
-            grad[a] = (loss(x + e) - loss(x - e)) / (2 * h)
-        return grad
-
-
-def _round(a, digits=4):
-    return numpy.round(numpy.asarray(a, numpy.float64), digits).tolist()
+        """Fake point i's chain, layer by layer, its arrow checked (``chain.py``)."""
+        return point_chain(self, i)

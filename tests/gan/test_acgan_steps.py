@@ -55,3 +55,28 @@ def test_acgan_steps_equal_acgan_py_line_by_line():
     assert np.ravel(ours) == pytest.approx(np.ravel(theirs), rel=1e-12)
     for a, b in zip(ours_p, theirs_p):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_label_times_noise_two_pending_forwards_give_exact_gradients():
+    """Two forwards before their backwards, in reverse order: each backward uses its
+    own forward's cache (the library's contract), the gradients add up exactly."""
+    backend.set_default_dtype(np.float64)
+    try:
+        backend.manual_seed(0)
+        G = LabelTimesNoise(nn.Embedding(3, 4), nn.Sequential(nn.Linear(4, 5), nn.Tanh()))
+        z1, z2 = backend.randn(6, 4), backend.randn(6, 4)
+        c1, c2 = np.array([0, 1, 2, 2, 1, 0]), np.array([2, 2, 1, 0, 0, 1])
+        dy1, dy2 = backend.randn(6, 5), backend.randn(6, 5)
+        y1, y2 = G(z1, c1), G(z2, c2)
+        dz2, dz1 = G.backward(dy2, y2), G.backward(dy1, y1)
+        together = [p.grad.copy() for p in G.parameters()]
+        for p in G.parameters():
+            p.grad[...] = 0
+        for z, c, dy, dz in ((z1, c1, dy1, dz1), (z2, c2, dy2, dz2)):
+            y = G(z, c)
+            np.testing.assert_array_equal(G.backward(dy, y), dz)
+        alone = [p.grad for p in G.parameters()]
+        for a, b in zip(together, alone):
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    finally:
+        backend.set_default_dtype(np.float32)
