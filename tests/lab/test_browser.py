@@ -160,3 +160,24 @@ def test_step_mode_highlights_the_line_that_ran(browser, lab):
 def test_the_console_has_no_errors(browser, lab):
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not severe, severe
+
+
+def test_drawn_points_become_the_data(browser, lab):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+    click(browser, "play")                            # frames keep coming while one draws
+    Select(browser.find_element("id", "data")).select_by_visible_text("drawn")
+    time.sleep(0.5)                                   # ... and the choice must stay
+    assert Select(browser.find_element("id", "data")).first_selected_option.text == "drawn"
+    canvas = browser.find_element("id", "canvas")
+    w = canvas.size["width"]
+    ActionChains(browser).move_to_element_with_offset(canvas, -w // 4, 0).click_and_hold() \
+        .move_by_offset(w // 8, 0).move_by_offset(w // 8, 0).release().perform()
+    assert browser.execute_script("return window.labStats && 1")
+    click(browser, "use_drawn")
+    wait(browser, lambda: frame(lab)["settings"]["data"] == "drawn", "the drawn data set")
+    with urllib.request.urlopen(lab.url + "data", timeout=10) as r:
+        points = json.loads(r.read())["points"]
+    ys = [p[1] for p in points]
+    assert max(ys) - min(ys) < 0.3                    # a horizontal stroke through the middle
+    click(browser, "pause")

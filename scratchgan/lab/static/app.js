@@ -7,7 +7,7 @@ const stats = { framesReceived: 0, framesDrawn: 0, fps: 0, errors: 0 };
 window.labStats = stats;
 window.labFrame = () => state.frame;          // the latest frame, for tests
 const state = { frame: null, data: null, dataVersion: -1, history: [], loop: null,
-                drawn: [], dragging: false };
+                drawn: [], dragging: false, drawMode: false };
 const $ = (id) => document.getElementById(id);
 const SETTINGS = ["data", "g_objective", "optimizer", "lr_d", "lr_g", "k", "iters_per_frame",
                   "batch_size", "g_layers", "g_width", "d_layers", "d_width", "noise_dim",
@@ -51,6 +51,7 @@ function onFrame(f) {
   $("status").textContent = f.playing ? "training" : "paused";
   for (const name of SETTINGS) {
     const el = $(name);
+    if (name === "data" && state.drawMode) continue;       // the learner is drawing
     if (el && document.activeElement !== el && f.settings && name in f.settings) el.value = f.settings[name];
   }
   const list = $("warnings");
@@ -232,7 +233,7 @@ function canvasPoint(ev) {
 canvas.addEventListener("mousedown", (ev) => {
   const f = state.frame; if (!f) return;
   const [px, py] = canvasPoint(ev);
-  if ($("data").value === "drawn") {
+  if (state.drawMode) {
     state.dragging = true;
     state.drawn.push(fromPixel(px, py, f.heat.extent));
     return;
@@ -258,9 +259,9 @@ $("use_drawn").addEventListener("click", () => {
 $("clear_drawn").addEventListener("click", () => { state.drawn = []; });
 for (const name of SETTINGS) {
   $(name).addEventListener("change", (ev) => {
-    if (name === "data" && ev.target.value === "drawn") {
-      showError("")
-      $("status").textContent = "draw points on the canvas, then “train on drawn points”";
+    if (name === "data") state.drawMode = ev.target.value === "drawn";
+    if (state.drawMode && name === "data") {              // draw first, then train on them
+      showError("draw points on the canvas (click or drag), then press “train on drawn points”");
       return;
     }
     const value = ev.target.type === "number" ? Number(ev.target.value) : ev.target.value;
