@@ -27,5 +27,17 @@ def cpu_info():
     return f"{model}; {os.cpu_count()} cores; flags: {' '.join(have)}"
 
 
+def use_threads(n):
+    """Both libraries on ``n`` threads: BLAS and OpenMP by the environment (set
+    before NumPy loads them), PyTorch by its own call where it is installed."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+
+
 if __name__ == "__main__":
     print(cpu_info())

@@ -16,7 +16,6 @@ the first call of each apart, since a first call can cost more than the rest.
 """
 import argparse
 import importlib.util
-import os
 import statistics
 import sys
 import time
@@ -175,14 +174,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--full", action="store_true", help="PyTorch-GAN's pix2pix, 256 x 256, batch 1")
     args = ap.parse_args()
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
-    try:
-        import torch
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        pass
-    from cpu_info import cpu_info
+    from cpu_info import cpu_info, use_threads
+    use_threads(args.threads)
     print(f"# CPU: {cpu_info()}; {args.threads} thread(s) for both libraries")
     if args.full:
         a, b = full_steps()

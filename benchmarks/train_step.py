@@ -119,16 +119,9 @@ def main():
                     help="timed rounds per side, alternating (median and spread; at least 5)")
     args = ap.parse_args()
 
+    from cpu_info import cpu_info, use_threads
     if args.device == "cpu":
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(args.threads)
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            pass
-
-    from cpu_info import cpu_info
+        use_threads(args.threads)
     import numpy
     print(f"# CPU: {cpu_info()}; device: {args.device}; {args.threads} thread(s) for both "
           f"libraries; NumPy {numpy.__version__}")
