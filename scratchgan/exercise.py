@@ -244,9 +244,10 @@ def check_g_step_gradients(g_step, make, seed=8):
     from .gan import GANSteps
     backend.manual_seed(seed)
     G, D = make()
+    if not isinstance(G[0], nn.Linear):
+        raise TypeError("check_g_step_gradients: make() must return a G that starts with Linear")
     G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
-    z = numpy.random.RandomState(seed).randn(8, G[0].in_features).astype(numpy.float32) \
-        if isinstance(G[0], nn.Linear) else None
+    z = numpy.random.RandomState(seed).randn(8, G[0].in_features).astype(numpy.float32)
     for p in G.parameters() + D.parameters():
         p.grad[...] = 0
     _call(g_step, G, D, losses.BCELoss(), backend.asarray(z))

@@ -149,7 +149,8 @@ class Sequential(Module):
         outputs = hidden + (y,)                       # what each layer returned
         # The first layer with parameters: layers before it (Flatten, Reshape)
         # have nothing to learn, so without input_grad the chain may stop there.
-        first = next((layer for layer in self.layers if layer.parameters()), None)
+        first = None if input_grad else next((layer for layer in self.layers
+                                              if layer.parameters()), None)
         for layer, out in zip(reversed(self.layers), reversed(outputs)):
             if layer is first and not input_grad and getattr(layer, "skips_input_grad", False):
                 return layer.backward(dy, out, input_grad=False)

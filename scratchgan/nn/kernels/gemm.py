@@ -5,8 +5,10 @@ with A, B sharing their long first axis (the batch, or every pixel of it).
 Mathematically (A^T B) = (B^T A)^T; numerically the two orders give the same
 numbers, but not the same speed: OpenBLAS (NumPy's usual BLAS) is much slower
 when the result has fewer rows than columns, e.g. 326 ms vs 11 ms for a
-16x64 result over 12,544 pixels, measured on the 2-core test machine.  So we
-always compute the taller of the two and return a transposed view.
+16x64 result over 12,544 pixels, measured on the 2-core test machine.  So for
+a long shared axis (the convolutions' pixels) we compute the taller of the two
+and return a transposed view; for a short one (Linear's batch) the plain order
+(see ``at_b``).
 """
 from . import enabled
 
