@@ -10,13 +10,20 @@ Our side is ``GANTrainer.step()`` exactly as the demos run it, diagnostics
 included; real minibatches are gathered on the device from 10,000 stored
 images, as in training.
 
+``--processes separate`` runs each library in a process of its own (still in
+alternating rounds, driven over a pipe): scratchgan asks glibc to keep freed
+memory for the whole process, which in one process spares PyTorch its page
+faults too; in its own process each pays for its own allocator.
+
     python benchmarks/train_step.py                  # CPU, 2 threads like the CI machine
     python benchmarks/train_step.py --threads 1 --archs mlp_gan,dcgan28,pytorch_gan_dcgan
     python benchmarks/train_step.py --device gpu     # GPU (CuPy vs torch CUDA eager)
+    python benchmarks/train_step.py --processes separate
 """
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -80,26 +87,92 @@ def theirs(arch, batch, device):
     return step, sync
 
 
-def compare(arch, batch, device, iters, rounds, warmup, peers=()):
+def make_side(name, arch, batch, device):
+    """(step, sync) for one side: "scratchgan", "pytorch" or a NumPy peer's name;
+    None where that library is not installed."""
+    if name == "scratchgan":
+        return ours(arch, batch, device)
+    if name == "pytorch":
+        return theirs(arch, batch, device)
+    from peers import PEERS
+    step = PEERS[arch][name](batch)
+    return step and (step, lambda: None)
+
+
+class InProcess:
+    """One side timed in this process."""
+
+    def __init__(self, name, arch, batch, device, warmup):
+        self.fn = make_side(name, arch, batch, device)
+        if self.fn:
+            for _ in range(warmup):
+                self.fn[0]()
+            self.fn[1]()
+
+    def available(self):
+        return self.fn is not None
+
+    def round(self, iters):
+        return one_round(*self.fn, iters)
+
+
+class OwnProcess:
+    """One side in a process of its own: this script with --worker, which warms
+    up, answers "ready" (or "missing"), then times one round per line read."""
+
+    def __init__(self, name, arch, batch, device, warmup, threads):
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--archs", arch,
+               "--batches", str(batch), "--device", device, "--threads", str(threads),
+               "--warmup", str(warmup)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.state = self.proc.stdout.readline().strip()
+
+    def available(self):
+        return self.state == "ready"
+
+    def round(self, iters):
+        self.proc.stdin.write(f"{iters}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def worker(args):
+    """The --worker side of OwnProcess."""
+    side = InProcess(args.worker, args.archs, int(args.batches), args.device, args.warmup)
+    print("ready" if side.available() else "missing", flush=True)
+    for line in sys.stdin:
+        print(side.round(int(line)), flush=True)
+
+
+def compare(arch, batch, device, iters, rounds, warmup, peer_names=(), separate=False,
+            threads=1):
     """Median ms/iteration of each, timing rounds alternately (ours, theirs, the
     peers, ours, ...) so that a slow spell of a shared machine hits all alike.
-    Returns our times, PyTorch's, each round's ratio, and {peer: (times, ratios)}."""
-    a = ours(arch, batch, device)
-    b = theirs(arch, batch, device)
-    others = {name: (make(batch), lambda: None) for name, make in peers}
-    others = {name: fn for name, fn in others.items() if fn[0] is not None}
-    for fn in (a, b, *others.values()):
-        if fn:
-            for _ in range(warmup):
-                fn[0]()
-            fn[1]()
+    Returns our times, PyTorch's, each round's ratio, and {peer: (times, ratios)}.
+    A peer slower than ten of our iterations runs one iteration a round."""
+    def side(name):
+        if separate:
+            return OwnProcess(name, arch, batch, device, warmup, threads)
+        return InProcess(name, arch, batch, device, warmup)
+
+    a, b = side("scratchgan"), side("pytorch")
+    others = {name: side(name) for name in peer_names}
+    others = {name: s for name, s in others.items() if s.available()}
     ta, tb, tp = [], [], {name: [] for name in others}
     for _ in range(rounds):
-        ta.append(one_round(*a, iters))
-        if b:
-            tb.append(one_round(*b, iters))
-        for name, fn in others.items():
-            tp[name].append(one_round(*fn, iters))
+        ta.append(a.round(iters))
+        if b.available():
+            tb.append(b.round(iters))
+        for name, s in others.items():
+            slow = tp[name] and tp[name][-1] > 10 * ta[-1]
+            tp[name].append(s.round(1 if slow else iters))
+    for s in (a, b, *others.values()):
+        if separate:
+            s.close()
     ratios = [x / y for x, y in zip(ta, tb)]       # each round against its neighbour
     peer_rows = {name: (t, [x / y for x, y in zip(t, tb)]) for name, t in tp.items()}
     return ta, tb, ratios, peer_rows
@@ -117,14 +190,23 @@ def main():
                     help="skip the NumPy peers (DeZero, numpy-ml) even where installed")
     ap.add_argument("--rounds", type=int, default=7,
                     help="timed rounds per side, alternating (median and spread; at least 5)")
+    ap.add_argument("--processes", choices=["one", "separate"], default="one",
+                    help="both libraries in this process, or each in its own")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--warmup", type=int, default=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.rounds < 1 or args.iters < 0 or args.threads < 1:
+        ap.error("--rounds and --threads must be at least 1, --iters at least 0")
 
     from cpu_info import cpu_info, use_threads
     if args.device == "cpu":
         use_threads(args.threads)
+    if args.worker:
+        return worker(args)
     import numpy
     print(f"# CPU: {cpu_info()}; device: {args.device}; {args.threads} thread(s) for both "
-          f"libraries; NumPy {numpy.__version__}")
+          f"libraries; NumPy {numpy.__version__}; "
+          f"{'each library in its own process' if args.processes == 'separate' else 'one process'}")
     print(f"{'arch':10s} {'batch':>5s} {'scratchgan ms':>14s} {'pytorch ms':>11s} "
           f"{'ratio':>6s}  {'ratio min-max':>13s}  (medians of {args.rounds} alternating rounds)")
     for arch in args.archs.split(","):
@@ -137,11 +219,12 @@ def main():
                 iters = 10 if arch == "mlp_gan" else 3
             warm = 10 if args.device == "gpu" else 2
             peers = ()
-            if arch == "mlp_gan" and args.device == "cpu" and not args.no_peers:
+            if args.device == "cpu" and not args.no_peers:
                 from peers import PEERS                   # DeZero, numpy-ml, where installed
-                peers = tuple(PEERS.items())
+                peers = tuple(PEERS.get(arch, ()))
             ta, tb, ratios, peer_rows = compare(arch, batch, args.device, iters, args.rounds,
-                                                warm, peers)
+                                                warm, peers, args.processes == "separate",
+                                                args.threads)
             a = statistics.median(ta)
             if tb:
                 spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
