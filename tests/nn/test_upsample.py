@@ -93,3 +93,26 @@ def test_matches_pytorch(n, c, h, w, mode, corners, how, scale, size, seed):
     dy = rs.standard_normal(y.shape).astype(np.float32)
     ty.backward(torch.from_numpy(dy))
     np.testing.assert_allclose(ours.backward(dy, y), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 4), h=st.integers(1, 5), w=st.integers(1, 5),
+       s=st.integers(2, 3), seed=st.integers(0, 1000))
+def test_nearest_keeps_a_convolutions_hwnc_layout(n, c, h, w, s, seed):
+    """After a convolution x lies in memory as (H, W, N, C): the repeated pixels
+    keep that layout (the next convolution reads it without a transposing
+    copy) and the gradient's blocks are summed in it; values as the loop twin."""
+    rng = np.random.default_rng(seed)
+    x_hwnc = np.ascontiguousarray(rng.standard_normal((h, w, n, c))).transpose(2, 3, 0, 1)
+    layer = nn.Upsample(scale_factor=s)
+    y = layer(x_hwnc)
+    np.testing.assert_array_equal(y, upsample_simple(x_hwnc, (s * h, s * w), "nearest"))
+    assert y.transpose(2, 3, 0, 1).flags.c_contiguous          # HWNC in, HWNC out
+    np.testing.assert_array_equal(y, nn.Upsample(scale_factor=s)(np.ascontiguousarray(x_hwnc)))
+    dy_hwnc = np.ascontiguousarray(rng.standard_normal((s * h + 2, s * w + 2, n, c)))
+    dy = dy_hwnc[1:-1, 1:-1].transpose(2, 3, 0, 1)              # a padded convolution's dx
+    dx = layer.backward(dy, y)
+    expected = np.ascontiguousarray(dy).reshape(n, c, h, s, w, s).sum(axis=(3, 5))
+    np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
+    errors = gradcheck(nn.Upsample(scale_factor=s), x_hwnc)
+    assert errors["input"] < 1e-8, errors

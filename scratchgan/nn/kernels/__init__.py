@@ -7,6 +7,7 @@ the layers take it only while the switch is on:
 
     gemm.py          A^T B as the tall product (Linear's and the convs' dW)
     shifted_gemm.py  a stride-1 convolution as kh GEMMs, no im2col copies (Conv2d)
+    add_product.py   C += A @ B without the temporary: NumPy's own BLAS, beta = 1
     channel_sum.py   BatchNorm's per-channel sums as a BLAS product
     joint_batch.py   real and fake minibatches through D as one batch (GANSteps)
     (optim)          Adam's cache-sized blocks; the other optimizers' threads
