@@ -28,7 +28,8 @@ import numpy
 from .module import Module, Parameter, ShapeError
 from . import init
 from .kernels.gemm import at_b        # A^T B (the plain version: a.T @ b)
-from .im2col import _pair, conv_output_size, im2col, col2im, to_rows, from_rows
+from .kernels.product_col2im import product_col2im    # the plain version: col2im(a @ W2)
+from .im2col import _pair, conv_output_size, im2col, to_rows, from_rows
 from .kernels import shifted_gemm
 from . import kernels
 from .padding import check_fits, pad2d, pad2d_backward
@@ -292,8 +293,8 @@ class Conv2d(_ConvBase):
             self.bias.grad += dy2.sum(axis=0)
         if not input_grad:
             return None
-        dcols = dy2 @ W2                                           # (OH*OW*N, K)
-        return col2im(dcols, x_shape, kh, kw, self.stride, padding)
+        # dcols = dy2 @ W2 (OH*OW*N, K), then dx = col2im(dcols), by kernel offsets
+        return product_col2im(dy2, W2, x_shape, kh, kw, self.stride, padding)
 
     def _backward_shifted(self, dy, input_grad, g, X, B):
         """The same three gradients by shifted GEMMs (``kernels/shifted_gemm.py``)."""

@@ -15,7 +15,8 @@ import numpy
 from . import init
 from .conv import _ConvBase, _check_nonneg, _only_plain
 from .kernels.gemm import at_b        # A^T B (the plain version: a.T @ b)
-from .im2col import _pair, col2im, from_rows, im2col, to_rows
+from .kernels.product_col2im import product_col2im    # the plain version: col2im(a @ W2)
+from .im2col import _pair, from_rows, im2col, to_rows
 from .module import Parameter, ShapeError
 
 
@@ -126,8 +127,8 @@ class ConvTranspose2d(_ConvBase):
         OC = self.out_channels
         x2 = to_rows(x)                                  # (H*W*N, C), free if HWNC
         W2 = self.weight.data.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, kh*kw*OC)
-        cols = x2 @ W2                                   # (H*W*N, kh*kw*OC)
-        y = col2im(cols, out_shape, kh, kw, self.stride, self.padding)
+        # cols = x2 @ W2 (H*W*N, kh*kw*OC), then y = col2im(cols), by kernel offsets
+        y = product_col2im(x2, W2, out_shape, kh, kw, self.stride, self.padding)
         if self.bias is not None:
             y += self.bias.data.reshape(1, OC, 1, 1)
         return self.remember(y, (tuple(x.shape), x2))

@@ -199,3 +199,40 @@ def test_add_product_refuses_what_matmul_refuses_and_handles_overlap():
     ints = numpy.ones((2, 2), numpy.int64)
     add_product(ints, ints, ints)
     assert (ints == 3).all()
+
+
+# ------------------------------------------------------------------ product_col2im
+from scratchgan.nn.im2col import col2im                                # noqa: E402
+from scratchgan.nn.kernels.product_col2im import product_col2im        # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 4), h=st.integers(1, 7), w=st.integers(1, 7),
+       k_in=st.integers(1, 5), kh=st.integers(1, 4), kw=st.integers(1, 4),
+       sh=st.integers(1, 3), sw=st.integers(1, 3), ph=st.integers(0, 2), pw=st.integers(0, 2),
+       w2_view=st.booleans(), seed=st.integers(0, 10_000))
+def test_product_col2im_equals_col2im_of_the_product(n, c, h, w, k_in, kh, kw, sh, sw, ph, pw,
+                                                     w2_view, seed):
+    """One product per kernel offset, added as whole blocks, against the plain
+    col2im(A @ W2) in float64 (and the kernels-off path is that plain line)."""
+    OH, OW = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    if OH < 1 or OW < 1:
+        return
+    rng = numpy.random.default_rng(seed)
+    A = rng.standard_normal((OH * OW * n, k_in))
+    W2 = rng.standard_normal((k_in, kh * kw * c))
+    if w2_view:                                  # as the layers pass it: a reordered copy's view
+        W2 = numpy.ascontiguousarray(W2.T).T
+    x_shape = (n, c, h, w)
+    expected = col2im(A @ W2, x_shape, kh, kw, (sh, sw), (ph, pw))
+    got = product_col2im(A, W2, x_shape, kh, kw, (sh, sw), (ph, pw))
+    assert got.shape == x_shape
+    numpy.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    with kernels.off():
+        plain = product_col2im(A, W2, x_shape, kh, kw, (sh, sw), (ph, pw))
+    numpy.testing.assert_array_equal(plain, expected)
+
+
+def test_product_col2im_names_a_mismatch():
+    with pytest.raises(ValueError, match=r"product_col2im: A \(5, 3\) @ W2 \(3, 8\)"):
+        product_col2im(numpy.ones((5, 3)), numpy.ones((3, 8)), (1, 2, 4, 4), 2, 2, 2, 0)

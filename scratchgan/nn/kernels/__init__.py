@@ -8,6 +8,8 @@ the layers take it only while the switch is on:
     gemm.py          A^T B as the tall product (Linear's and the convs' dW)
     shifted_gemm.py  a stride-1 convolution as kh GEMMs, no im2col copies (Conv2d)
     add_product.py   C += A @ B without the temporary: NumPy's own BLAS, beta = 1
+    product_col2im.py  col2im(A @ W2) one kernel offset at a time (Conv2d's dx,
+                     ConvTranspose2d's forward)
     channel_sum.py   BatchNorm's per-channel sums as a BLAS product
     joint_batch.py   real and fake minibatches through D as one batch (GANSteps)
     (optim)          Adam's cache-sized blocks; the other optimizers' threads
