@@ -11,6 +11,24 @@ from .. import backend
 from .module import Module, ShapeError
 
 
+def _rows_in_order(x):
+    """x itself, or for an (N, C, H, W) array lying HWNC in memory (a convolution's
+    output) a C-ordered copy made in two steps, through NHWC: the one-step copy
+    reads a number from a new place for every number it writes (each (h, w)
+    pixel N*C apart), the two-step one moves runs of C numbers and then
+    transposes each image's small (H*W, C) block (DCGAN-28's D, 128 x 128 x
+    7 x 7: 1.1 ms against 2.5-3.9)."""
+    if x.ndim != 4 or x.flags.c_contiguous or not x.transpose(2, 3, 0, 1).flags.c_contiguous:
+        return x
+    xp = backend.get_array_module(x)
+    N, C, H, W = x.shape
+    nhwc = xp.empty((N, H, W, C), dtype=x.dtype)
+    nhwc[...] = x.transpose(0, 2, 3, 1)
+    nchw = xp.empty((N, C, H, W), dtype=x.dtype)
+    nchw[...] = nhwc.transpose(0, 3, 1, 2)
+    return nchw
+
+
 class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes dy to x's shape.
 
@@ -28,7 +46,7 @@ class Flatten(Module):
                              f"and at least one more, got shape {tuple(x.shape)}; a single "
                              f"sample needs a batch axis: x[None]")
         self._check_rank(x, (2, 3, 4, 5), "(N, ...)")
-        return self.remember(x.reshape(x.shape[0], -1), (x,))
+        return self.remember(_rows_in_order(x).reshape(x.shape[0], -1), (x,))
 
     def backward(self, dy, output=None):
         y, (x,) = self.recall(output)

@@ -160,6 +160,19 @@ def test_flatten_reshape_gradcheck(n, c, h, seed):
     assert max(gradcheck(net, x).values()) < TOL
 
 
+@FAST
+@given(n=st.integers(1, 3), c=st.integers(1, 4), h=st.integers(1, 4), w=st.integers(1, 4),
+       seed=st.integers(0, 99))
+def test_flatten_of_a_convolutions_hwnc_output_is_in_nchw_order(n, c, h, w, seed):
+    """A convolution's output lies (H, W, N, C) in memory; Flatten's two-step copy
+    must give PyTorch's (c, h, w) order all the same."""
+    x = np.ascontiguousarray(np.random.RandomState(seed).standard_normal((h, w, n, c)))
+    x = x.transpose(2, 3, 0, 1)                                 # (N, C, H, W) shape, HWNC memory
+    y = nn.Flatten()(x)
+    np.testing.assert_array_equal(y, np.ascontiguousarray(x).reshape(n, -1))
+    assert y.flags.c_contiguous
+
+
 def test_concat_condition_gradcheck():
     """G(z, y): a one-hot label joined to the noise, as a conditional GAN does."""
     backend.manual_seed(3)
