@@ -194,9 +194,12 @@ class Conv2d(_ConvBase):
 
     Init (PyTorch's): W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw.
 
-    Fast path: im2col + one GEMM; for stride-1 layers with enough channels,
-    kh shifted GEMMs without im2col (``kernels/shifted_gemm.py``).  The naive twin of
-    both, a loop over output pixels, is ``conv2d_simple`` (and ``conv2d_backward_simple`` for the three gradients) at the top of this file.
+    Fast path: im2col + one GEMM, dx's col2im(dy2 @ W2) one kernel offset at
+    a time (``kernels/product_col2im.py``); for stride-1 layers with enough
+    channels, kh shifted GEMMs without im2col (``kernels/shifted_gemm.py``).
+    The naive twin of both, a loop over output pixels, is ``conv2d_simple``
+    (and ``conv2d_backward_simple`` for the three gradients) at the top of
+    this file.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,

@@ -85,7 +85,8 @@ class ConvTranspose2d(_ConvBase):
     fan_in = OC*kh*kw (PyTorch computes it from weight.size(1)).
     ``output_padding`` must be smaller than ``stride`` (PyTorch's rule).
 
-    Fast path: one GEMM + col2im; its naive twin, every input pixel painting
+    Fast path: one GEMM + col2im, computed one kernel offset at a time
+    (``kernels/product_col2im.py``); its naive twin, every input pixel painting
     the kernel in a loop, is ``conv_transpose2d_simple`` at the top of this file.
     """
 
