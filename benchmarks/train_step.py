@@ -133,7 +133,11 @@ class OwnProcess:
     def round(self, iters):
         self.proc.stdin.write(f"{iters}\n")
         self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the worker process {' '.join(self.proc.args[2:5])} stopped "
+                               f"(its error is printed above)")
+        return float(answer)
 
     def close(self):
         self.proc.stdin.close()
@@ -160,8 +164,8 @@ def compare(arch, batch, device, iters, rounds, warmup, peer_names=(), separate=
         return InProcess(name, arch, batch, device, warmup)
 
     a, b = side("scratchgan"), side("pytorch")
-    others = {name: side(name) for name in peer_names}
-    others = {name: s for name, s in others.items() if s.available()}
+    started = [a, b] + [side(name) for name in peer_names]
+    others = {name: s for name, s in zip(peer_names, started[2:]) if s.available()}
     ta, tb, tp = [], [], {name: [] for name in others}
     for _ in range(rounds):
         ta.append(a.round(iters))
@@ -170,8 +174,8 @@ def compare(arch, batch, device, iters, rounds, warmup, peer_names=(), separate=
         for name, s in others.items():
             slow = tp[name] and tp[name][-1] > 10 * ta[-1]
             tp[name].append(s.round(1 if slow else iters))
-    for s in (a, b, *others.values()):
-        if separate:
+    if separate:
+        for s in started:
             s.close()
     ratios = [x / y for x, y in zip(ta, tb)]       # each round against its neighbour
     peer_rows = {name: (t, [x / y for x, y in zip(t, tb)]) for name, t in tp.items()}
