@@ -5,14 +5,14 @@ then the plain array version a reader follows line by line.  The code here is
 neither; it computes the same numbers (up to rounding) faster on a CPU, and
 the layers take it only while the switch is on:
 
-    gemm.py          A^T B as the tall product (Linear's and the convs' dW)
-    shifted_gemm.py  a stride-1 convolution as kh GEMMs, no im2col copies (Conv2d)
-    add_product.py   C += A @ B without the temporary: NumPy's own BLAS, beta = 1
+    gemm.py            A^T B as the tall product (Linear's and the convs' dW)
+    shifted_gemm.py    a stride-1 convolution as kh GEMMs, no im2col copies (Conv2d)
+    add_product.py     C += A @ B without the temporary: NumPy's own BLAS, beta = 1
     product_col2im.py  col2im(A @ W2) one kernel offset at a time (Conv2d's dx,
-                     ConvTranspose2d's forward)
-    channel_sum.py   BatchNorm's per-channel sums as a BLAS product
-    joint_batch.py   real and fake minibatches through D as one batch (GANSteps)
-    (optim)          Adam's cache-sized blocks; the other optimizers' threads
+                       ConvTranspose2d's forward)
+    channel_sum.py     BatchNorm's per-channel sums as a BLAS product
+    joint_batch.py     real and fake minibatches through D as one batch (GANSteps)
+    (optim)            Adam's cache-sized blocks; the other optimizers' threads
 
     >>> from scratchgan.nn import kernels
     >>> with kernels.off():          # the plain path everywhere: same numbers
