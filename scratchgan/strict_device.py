@@ -36,9 +36,12 @@ Use it through the backend, in CuPy's place::
     backend.set_device_module(strict_device)   # set_backend("cupy") now gives this
     backend.set_backend("cupy")
 
-The random generator draws exactly what NumPy's ``RandomState`` draws, so a
-run under the stand-in matches the same run on NumPy bit for bit: any
-difference is a bug in the GPU path.
+The random generator draws exactly what NumPy's ``RandomState`` draws, and
+the one kernel that calls the BLAS directly (``nn/kernels/add_product.py``)
+hands it the NumPy arrays inside the stand-in's, so a run under the stand-in
+makes the same arithmetic calls as the same run on NumPy and matches it bit
+for bit, whichever BLAS kernel the machine runs: any difference is a bug in
+the GPU path.
 
 This file is over 300 lines because the stand-in must refuse every way an
 array could leave a GPU, and the list is long; each refusal is a few lines.

@@ -8,7 +8,7 @@ import sys
 import numpy
 import pytest
 
-from scratchgan import backend, models, nn, optim
+from scratchgan import backend, models, nn, optim, strict_device
 from scratchgan.gan import GANSteps, normal_noise
 from scratchgan.nn import kernels
 from scratchgan.nn.kernels import gemm, shifted_gemm
@@ -184,6 +184,33 @@ def test_add_product_calls_numpys_own_blas_where_the_wheel_has_it():
         with kernels.off():
             add_product(C, A, B)                               # switched off: the plain path
         assert len(calls) == 2 and (C == 20).all()
+    finally:
+        add_product_module._GEMMS = real
+
+
+def test_add_product_on_the_strict_stand_in_makes_numpys_blas_call():
+    """The stand-in's arrays hold NumPy arrays: add_product hands those to the
+    same BLAS call, so a run under the stand-in equals the NumPy run bit for bit
+    on every BLAS kernel (C + AB rounded once, not twice as in C += A @ B)."""
+    if not add_product_module.available():
+        pytest.skip("NumPy's wheel's OpenBLAS is not there: both paths are C += A @ B")
+    rng = numpy.random.default_rng(0)
+    C, A, B = (rng.standard_normal(s).astype(numpy.float32) for s in ((37, 29), (37, 300), (300, 29)))
+    on_host = add_product(C.copy(), A, B)
+    calls = []
+    real = add_product_module._GEMMS
+    try:
+        add_product_module._GEMMS = {dt: (lambda f: lambda *a: calls.append(1) or f(*a))(f)
+                                     for dt, f in real.items()}
+        dC, dA, dB = (strict_device.asarray(a) for a in (C, A, B))
+        out = add_product(dC, dA, dB)
+        assert out is dC and isinstance(out, strict_device.ndarray) and calls == [1]
+        numpy.testing.assert_array_equal(dC.get(), on_host)
+        view = strict_device.asarray(numpy.zeros((40, 29), numpy.float32))
+        add_product(view[1:38], dA, dB)                     # a view: written through
+        numpy.testing.assert_array_equal(view.get()[1:38], add_product(numpy.zeros_like(C), A, B))
+        with pytest.raises(TypeError, match="host"):        # a host array mixed in: refused as CuPy would
+            add_product(dC, A, dB)
     finally:
         add_product_module._GEMMS = real
 

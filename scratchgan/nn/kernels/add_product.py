@@ -16,6 +16,13 @@ dependency, and the plain ``C += A @ B`` wherever it cannot be used:
   BLAS cannot read (each operand must be row- or column-major with a leading
   dimension), C overlapping A or B, or the kernels switched off.
 
+The strict stand-in for CuPy (``scratchgan/strict_device.py``) keeps a NumPy
+array inside each of its arrays; when all three operands are the stand-in's,
+their NumPy arrays are handed to the same BLAS call.  So a run under the
+stand-in makes the very calls the NumPy run makes and matches it bit for bit
+on any BLAS kernel (``C + AB`` rounded once here and twice in ``C += A @ B``
+would otherwise differ by an ulp, and by how much depends on the kernel).
+
 The numbers are the BLAS's own, as NumPy's product gives them; the order of
 the final additions differs (C + AB in one rounding instead of two), so they
 agree to rounding, and tests compare the two on every layout taken here.
@@ -26,6 +33,7 @@ import os
 
 import numpy
 
+from ... import strict_device
 from . import enabled
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
@@ -73,23 +81,42 @@ def _operand(a):
     return None
 
 
+def _numpy_arrays(C, A, B):
+    """The NumPy arrays holding C, A and B, or None where BLAS cannot be handed them.
+
+    NumPy arrays are themselves; the strict stand-in's arrays hand over the
+    NumPy array inside them (all three must be the stand-in's: a host array
+    mixed in takes the plain path, where the stand-in refuses it as CuPy
+    would); CuPy's and anything else: None."""
+    kinds = {type(C), type(A), type(B)}
+    if kinds == {numpy.ndarray}:
+        return C, A, B
+    if kinds == {strict_device.ndarray}:
+        return C._a, A._a, B._a
+    return None
+
+
 def add_product(C, A, B):
     """C += A @ B, in place, for 2-D C (M, N), A (M, K), B (K, N).
 
     The plain version, taken wherever the BLAS cannot be called: ``C += A @ B``."""
     fn = _GEMMS.get(C.dtype) if enabled() else None
-    if (fn is None or type(C) is not numpy.ndarray or type(A) is not numpy.ndarray
-            or type(B) is not numpy.ndarray or C.ndim != 2 or A.ndim != 2 or B.ndim != 2
+    arrays = _numpy_arrays(C, A, B) if fn is not None else None
+    if arrays is None:
+        C += A @ B
+        return C
+    device_C, (C, A, B) = C, arrays
+    if (C.ndim != 2 or A.ndim != 2 or B.ndim != 2
             or A.dtype != C.dtype or B.dtype != C.dtype or not C.flags.writeable
             or A.shape[1] != B.shape[0] or C.shape != (A.shape[0], B.shape[1]) or C.size == 0
             or A.shape[1] == 0 or numpy.may_share_memory(C, A) or numpy.may_share_memory(C, B)):
         C += A @ B
-        return C
+        return device_C
     out, a, b = _operand(C), _operand(A), _operand(B)
     if out is None or out[0] != _NO_TRANS or a is None or b is None:
         C += A @ B
-        return C
+        return device_C
     (M, K), N = A.shape, B.shape[1]
     fn(_ROW_MAJOR, a[0], b[0], M, N, K, 1.0, A.ctypes.data, a[1], B.ctypes.data, b[1],
        1.0, C.ctypes.data, out[1])
-    return C
+    return device_C
