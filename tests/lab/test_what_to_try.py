@@ -1,4 +1,10 @@
-"""The README's "what to try" on the live page, as numbers a learner gets (seed 0)."""
+"""The README's "what to try" on the live page, as numbers a learner gets.
+
+The README gives ranges over seeds 0-5, each under both BLAS settings
+(tools/seed_spread.py; docs/reproducibility.md says why a range): seed 0,
+run here on whatever BLAS kernel this machine has, must land inside them."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -24,15 +30,23 @@ def covered_over_time(iterations=2000, every=250, **settings):
     return out
 
 
-def test_the_ring_spreads_from_a_blob_to_all_modes_and_k5_does_worse():
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_the_ring_spreads_from_a_blob_and_where_it_ends_is_a_draw():
+    assert "(at most one of\n  the 8 modes well covered at iteration 500, on every run)" in README
+    assert "(3–8 modes at its best with k = 1)" in README
+    assert "1–8 modes with k = 1 and 2–8 with k = 5, and neither k\n  wins on every seed" in README
     k1, k5 = covered_over_time(), covered_over_time(k=5)
     assert max(k1[:2]) <= 1                     # by iteration 500: a blob, at most 1 mode
-    assert k1[-1] >= 7 and max(k1) == 8         # by 2,000: all 8 (README: 8 of 8)
-    assert 3 <= k5[-1] <= 7 and k5[-1] < k1[-1]   # k = 5: D too strong, G chases modes (6)
+    assert 3 <= max(k1) <= 8                    # it spreads out (seed 0: all 8 at its best)
+    assert 1 <= k1[-1] <= 8                     # at 2,000 (seed 0: 8 or 6, by BLAS kernel)
+    assert 2 <= k5[-1] <= 8                     # (seed 0: 6 on both kernels)
 
 
 def test_one_noise_dimension_cannot_cover_eight_separate_modes():
-    assert max(covered_over_time(noise_dim=1)) <= 2   # a line threading the modes
+    assert "never\n  more than 3 well covered" in README
+    assert max(covered_over_time(noise_dim=1)) <= 3   # a line threading the modes (0-3 over seeds)
 
 
 def test_a_confident_d_silences_the_minimax_arrows():
@@ -43,5 +57,9 @@ def test_a_confident_d_silences_the_minimax_arrows():
     for g in ("non_saturating", "minimax", "least_squares"):
         s.change({"g_objective": g})
         lengths[g] = np.linalg.norm(s.frame()["grad"], axis=1).mean()
-    assert lengths["non_saturating"] == pytest.approx(14.3, rel=0.1)          # README: 14
-    assert lengths["minimax"] < 0.01 and lengths["least_squares"] < 0.01      # README: 0.003, 0.005
+    assert "14–16 with the non-saturating loss and\n  0.002–0.09 with minimax (0.003–0.16" in README
+    assert 14 <= lengths["non_saturating"] <= 16.3 and lengths["non_saturating"] == \
+        pytest.approx(14.3, rel=0.02)                                          # seed 0: 14
+    assert 0.0016 <= lengths["minimax"] <= 0.094 and lengths["minimax"] < 0.003    # seed 0: 0.003
+    assert 0.0032 <= lengths["least_squares"] <= 0.157 and lengths["least_squares"] < 0.006
+    assert lengths["non_saturating"] > 150 * max(lengths["minimax"], lengths["least_squares"] / 2)

@@ -2,9 +2,12 @@
 
 Each test checks that the README still states the number, runs the demo as a
 user would (seed 0, its defaults, a fresh output folder) and compares what it
-prints with a tolerance.  About a minute and a half in all on two cores; the
-demos are deterministic on the CPU, so the tolerances only absorb a
-different BLAS build.
+prints with the README's number.  About a minute and a half in all on two
+cores.  A demo is deterministic on one machine, but another BLAS kernel rounds
+its sums differently and a chaotic training run then ends elsewhere
+(docs/reproducibility.md): so where the README gives a range, measured over
+seeds 0-5 with both BLAS settings by tools/seed_spread.py, seed 0 must land in
+it (``within``), and the README must still say it.
 """
 import os
 import re
@@ -26,6 +29,15 @@ def run_demo(name, out, *args):
     return done.stdout
 
 
+def within(value, lo, hi):
+    """value is in the README's range lo-hi (strings, as the README prints them),
+    each end widened by half a unit of its last printed digit: "0.030" covers 0.0303."""
+    def end(text, sign):
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        return float(text) + sign * 0.5 * 10.0 ** -decimals
+    assert end(lo, -1) <= value <= end(hi, +1), f"{value} is outside the README's range {lo}-{hi}"
+
+
 def number(pattern, text):
     m = re.search(pattern, text)
     assert m, f"{pattern!r} not in the demo's output:\n{text[-1500:]}"
@@ -33,34 +45,39 @@ def number(pattern, text):
 
 
 def test_normal_1d(tmp_path):
-    assert "KS distance 0.029, mean 4.00, std 1.14" in README
+    assert "KS distance 0.012–0.030, mean 3.97–4.01, std 1.14–1.32 (seed 0: KS 0.029 or 0.030" \
+        in README
     text = run_demo("normal_1d", tmp_path)
     ks, mean, std = number(r"KS distance to N\(4.0, 1.25\^2\): ([\d.]+)\s+mean ([\d.]+) "
                            r"\(target 4.0\)\s+std ([\d.]+)", text)
-    assert ks == pytest.approx(0.029, abs=0.004)
-    assert mean == pytest.approx(4.00, abs=0.02)
-    assert std == pytest.approx(1.14, abs=0.03)
-    assert "JSD = 0.0014, so\nC(G) = −1.3836" in README
+    within(ks, "0.012", "0.030")
+    within(mean, "3.97", "4.01")
+    within(std, "1.14", "1.32")
+    assert 0.0285 <= ks < 0.0305                             # seed 0: 0.029 or 0.030
+    assert "JSD = 0.0004–0.0027\nover seeds 0–5 and both BLAS settings (seed 0: 0.0014 or 0.0009), so\n" \
+        "C(G) = −1.3855 to −1.3810 against −log 4 = −1.3863; V(G, D) = −1.3863" in README
     jsd, c, v = number(r"JSD\(p_data \|\| p_g\) = ([\d.]+), C\(G\) = (-[\d.]+), "
                        r"V\(G, D\) = (-[\d.]+)", text)
-    assert jsd == pytest.approx(0.0014, abs=0.001)
-    assert c == pytest.approx(-1.3836, abs=0.002) and v <= c + 1e-9
+    within(jsd, "0.0004", "0.0027")
+    within(c, "-1.3855", "-1.3810")
+    assert v <= c + 1e-9 and v == pytest.approx(-1.3863, abs=0.0005)
     for name in ("samples.npy", "history.csv", "curves.png", "final.png", "snapshots.png",
                  "training.gif", "theory.png", "theory.json"):
         assert (tmp_path / name).stat().st_size > 0, name
 
 
-@pytest.mark.parametrize("demo,pattern,value", [
-    ("line", r"distance to the line: mean ([\d.]+)", 0.0022),
-    ("sine", r"distance to the sine: mean ([\d.]+)", 0.0096)])
-def test_curves_2d(tmp_path, demo, pattern, value):
-    assert "mean distance to the curve 0.0022 / 0.0096" in README
+@pytest.mark.parametrize("demo,pattern,lo,hi", [
+    ("line", r"distance to the line: mean ([\d.]+)", "0.0008", "0.0051"),
+    ("sine", r"distance to the sine: mean ([\d.]+)", "0.0064", "0.0134")])
+def test_curves_2d(tmp_path, demo, pattern, lo, hi):
+    assert "mean distance to the curve 0.0008–0.0051 / 0.0064–0.0134" in README
     (got,) = number(pattern, run_demo("curve_2d", tmp_path, "--data", demo))
-    assert got == pytest.approx(value, rel=0.25)
+    within(got, lo, hi)
 
 
 def test_saturation_1d(tmp_path):
-    assert "minimax G gradient 67× smaller in the first 50 iterations (0.042 vs 2.8)" in README
+    assert "seed 0: minimax G gradient 67× smaller in the first 50 iterations (0.042 vs 2.8); " \
+        "24–72× over seeds 0–5, the same on both BLAS settings" in README
     text = run_demo("saturation_1d", tmp_path)
     (mm,) = number(r"minimax: \|\|grad G\|\| over the first 50 iterations ([\d.e+-]+);", text)
     (ns,) = number(r"non_saturating: \|\|grad G\|\| over the first 50 iterations ([\d.e+-]+);",
@@ -70,15 +87,18 @@ def test_saturation_1d(tmp_path):
     assert ratio == pytest.approx(67, rel=0.1)
 
 
-@pytest.mark.parametrize("data,modes,quality", [("ring", "8/8", 0.984), ("grid", "25/25", 0.949)])
-def test_mixture_2d(tmp_path, data, modes, quality):
-    assert f"{data} {modes} modes, {quality:.1%} high quality" in README
+@pytest.mark.parametrize("data,modes,lo,hi,least_covered", [("ring", 8, "95.8", "98.7", 8),
+                                                             ("grid", 25, "87.0", "95.4", 22)])
+def test_mixture_2d(tmp_path, data, modes, lo, hi, least_covered):
+    assert f"{data} {modes}/{modes} modes, {lo}–{hi}% high quality" in README
+    assert "on all runs but one grid run with 22/25" in README
     text = run_demo("mixture_2d", tmp_path, "--data", data)
-    m = re.search(r"modes captured (\d+/\d+)\s+well covered (\d+/\d+)\s+high quality ([\d.]+)%",
+    m = re.search(r"modes captured (\d+)/(\d+)\s+well covered (\d+)/\d+\s+high quality ([\d.]+)%",
                   text)
     assert m, text[-1500:]
-    assert m.group(1) == modes and m.group(2) == modes
-    assert float(m.group(3)) / 100 == pytest.approx(quality, abs=0.01)
+    assert int(m.group(1)) == int(m.group(2)) == modes
+    assert least_covered <= int(m.group(3)) <= modes
+    within(float(m.group(4)), lo, hi)
 
 
 def test_readme_python_examples_run():
@@ -98,10 +118,21 @@ def test_readme_python_examples_run():
 
 
 def test_discriminator_generates(tmp_path):
-    assert "seed 0: 98% → 0% → 50% → 28% → 11% → 75%" in README
+    assert "98–100% in round 1" in README
+    assert "(seed 0: 98% → 0% → 50% → 28% → 11% → 75–79%" in README
+    assert "anywhere from 0% to 96% in rounds 2–6" in README
     text = run_demo("discriminator_generates", tmp_path)
     rounds = [float(v) for v in re.findall(r"ascent ends in the ring for ([\d.]+)%", text)]
-    assert rounds == pytest.approx([98.4, 0.0, 49.6, 27.5, 11.0, 75.1], abs=3)
+    assert len(rounds) == 6
+    within(rounds[0], "98", "100")
+    for share in rounds[1:]:
+        within(share, "0", "96")
+    # seed 0: rounds 1-5 agree to 0.4 points on both BLAS kernels, round 6 is 75.1 or 78.6
+    assert rounds[:5] == pytest.approx([98.4, 0.0, 49.7, 27.5, 11.1], abs=1.5)
+    within(rounds[5], "74.5", "79.5")
+    assert "draws 95–99.5% of its samples in the ring" in README and "12–70% (seed 0: 39–40%)" in README
     g, a, b = number(r"G\(z\) ([\d.]+)%, ascent on the GAN's D ([\d.]+)%, ascent on \(b\)'s D "
                      r"([\d.]+)%", text)
-    assert g >= 96 and 35 <= a <= 60 and b == pytest.approx(75.1, abs=4)
+    within(g, "95", "99.5")                                       # seed 0: 98.8 / 99.1
+    within(a, "38.5", "40.5")                                     # seed 0: 39.9 / 39.1 (12-70 over seeds)
+    assert b == rounds[5]
