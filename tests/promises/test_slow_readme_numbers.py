@@ -58,19 +58,26 @@ def test_gan_loop_at_20000_iterations(tmp_path, judge, order, classes, confidenc
 
 def test_pix2pix_compare_table(tmp_path):
     import json
+    readme = (ROOT / "README.md").read_text()
+    assert "| GAN | 0.137–0.143 | 0.031–0.035 | 0.087–0.097 | 44.4–55.3% |" in readme
+    assert ("it gives L1 0.136–0.159,\nmid-grey share 0.027–0.039, ink share 0.087–0.105 and "
+            "class kept 41.0–58.4%") in readme
     out = run("pix2pix", tmp_path, "--compare")
     m = json.loads((out / "metrics.json").read_text())
-    readme = {"l1": (0.107, 0.029, 0.072, 0.697), "gan": (0.143, 0.035, 0.097, 0.444),
-              "gan+l1": (0.102, 0.030, 0.098, 0.800)}
-    # the GAN alone follows another path whenever the rounding changes: the README
-    # gives 44.4% (this release) and 54.2% / 57.3% (the previous one, two machines)
-    kept_tol = {"l1": 0.03, "gan": 0.15, "gan+l1": 0.03}
-    for loss, (l1, grey, ink, kept) in readme.items():
+    # seed 0 under both BLAS settings: the table's rows (where they differ, both ends)
+    table = {"l1": ((0.107, 0.107), (0.029, 0.029), (0.072, 0.072), (0.693, 0.697)),
+             "gan+l1": ((0.102, 0.103), (0.030, 0.030), (0.098, 0.098), (0.800, 0.805))}
+    tolerance = (0.015, 0.005, 0.01, 0.03)
+    for loss, columns in table.items():
         got = m[loss]
-        assert got["l1_to_target"] == pytest.approx(l1, abs=0.015), loss
-        assert got["mid_grey_share"] == pytest.approx(grey, abs=0.005), loss
-        assert got["ink_share"] == pytest.approx(ink, abs=0.01), loss
-        assert got["class_kept"] == pytest.approx(kept, abs=kept_tol[loss]), loss
+        for name, (lo, hi), tol in zip(("l1_to_target", "mid_grey_share", "ink_share",
+                                        "class_kept"), columns, tolerance):
+            assert lo - tol <= got[name] <= hi + tol, (loss, name, got[name])
+    # the GAN alone is chaotic: the README's range over seeds 0-5 and both BLAS settings
+    gan = m["gan"]
+    for name, lo, hi in (("l1_to_target", 0.1355, 0.1595), ("mid_grey_share", 0.0265, 0.0395),
+                         ("ink_share", 0.0865, 0.1055), ("class_kept", 0.4095, 0.5845)):
+        assert lo <= gan[name] <= hi, ("gan", name, gan[name])
     assert m["gan+l1"]["class_kept"] > m["l1"]["class_kept"] > m["gan"]["class_kept"]
 
 
