@@ -47,13 +47,15 @@ def run(demo, out, *argv):
     return out
 
 
-@pytest.mark.parametrize("order,classes,confidence", [("algorithm1", 9, 0.917),
-                                                      ("pytorch-gan", 7, 0.772)])
+@pytest.mark.parametrize("order,classes,confidence", [("algorithm1", (9, 9), (0.914, 0.917)),
+                                                      ("pytorch-gan", (4, 7), (0.731, 0.772))])
 def test_gan_loop_at_20000_iterations(tmp_path, judge, order, classes, confidence):
+    """Seed 0 under the two BLAS settings: (lo, hi) of what each gave."""
+    assert "`--order pytorch-gan`: 4–7 of 10, 0.73–0.77" in (ROOT / "README.md").read_text()
     out = run("gan_loop", tmp_path, "--order", order)
     got_classes, got_confidence = judge(out / "samples.npy")
-    assert abs(got_classes - classes) <= 1
-    assert got_confidence == pytest.approx(confidence, abs=0.03)
+    assert classes[0] - 1 <= got_classes <= classes[1] + 1
+    assert confidence[0] - 0.03 <= got_confidence <= confidence[1] + 0.03
 
 
 def test_pix2pix_compare_table(tmp_path):
@@ -123,19 +125,22 @@ def test_autoencoder_table(tmp_path):
 
 
 def test_bagan_table(tmp_path):
-    """The README's BAGAN table: python demos/bagan.py (3 seeds)."""
+    """The README's BAGAN table: python demos/bagan.py (3 seeds); each mean as the
+    two BLAS settings' runs gave it (lo, hi)."""
+    assert "| + ACGAN's 0s | 89.0–92.3% ± 2.5% |" in (ROOT / "README.md").read_text()
     m = load_demo("bagan").main(["--data-dir", str(MNIST), "--no-download",
                                  "--out", str(tmp_path), "--no-progress"])
     r = m["results"]
-    for name, recall, judged, copy in (("imbalanced", 0.790, None, None),
-                                       ("oversampled", 0.930, None, None),
-                                       ("ACGAN", 0.923, 0.117, 1.47),
-                                       ("BAGAN", 0.953, 0.852, 1.13),
-                                       ("plain GAN", 0.957, 0.952, 1.08)):
-        assert r[name]["recall"]["mean"] == pytest.approx(recall, abs=0.03), name
-        if judged is not None:
-            assert r[name]["judged_rare"]["mean"] == pytest.approx(judged, abs=0.05), name
-            assert r[name]["copy_distance"]["mean"] == pytest.approx(copy, abs=0.05), name
+    for name, recall, judged, copy in (("imbalanced", (0.777, 0.790), None, None),
+                                       ("oversampled", (0.927, 0.930), None, None),
+                                       ("ACGAN", (0.890, 0.923), (0.113, 0.117), (1.47, 1.47)),
+                                       ("BAGAN", (0.937, 0.953), (0.852, 0.860), (1.13, 1.14)),
+                                       ("plain GAN", (0.957, 0.960), (0.941, 0.952), (1.08, 1.08))):
+        for what, ends, tol in (("recall", recall, 0.03), ("judged_rare", judged, 0.05),
+                                ("copy_distance", copy, 0.05)):
+            if ends is not None:
+                got = r[name][what]["mean"]
+                assert ends[0] - tol <= got <= ends[1] + tol, (name, what, got)
     assert r["BAGAN"]["judged_rare"]["mean"] > r["ACGAN"]["judged_rare"]["mean"] + 0.5
     assert r["imbalanced"]["recall"]["mean"] < r["oversampled"]["recall"]["mean"]
 
