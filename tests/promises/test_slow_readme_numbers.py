@@ -48,10 +48,10 @@ def run(demo, out, *argv):
 
 
 @pytest.mark.parametrize("order,classes,confidence", [("algorithm1", (9, 9), (0.914, 0.917)),
-                                                      ("pytorch-gan", (4, 7), (0.731, 0.772))])
+                                                      ("pytorch-gan", (5, 7), (0.699, 0.772))])
 def test_gan_loop_at_20000_iterations(tmp_path, judge, order, classes, confidence):
     """Seed 0 under the two BLAS settings: (lo, hi) of what each gave."""
-    assert "`--order pytorch-gan`: 4–7 of 10, 0.73–0.77" in (ROOT / "README.md").read_text()
+    assert "`--order pytorch-gan`: 5–7 of 10, 0.70–0.77" in (ROOT / "README.md").read_text()
     out = run("gan_loop", tmp_path, "--order", order)
     got_classes, got_confidence = judge(out / "samples.npy")
     assert classes[0] - 1 <= got_classes <= classes[1] + 1
@@ -154,12 +154,15 @@ def asked_for(scorer_model, out):
 
 
 def test_acgan_default_run_against_the_cgan(tmp_path, judge_model):
-    """The README's ACGAN row: 6,000 iterations, 95.4% as asked (cGAN 95.3%)."""
+    """The README's ACGAN row: 6,000 iterations, 95.2-95.4% as asked (cGAN 95.3-97.4%), the
+    two ends being the two BLAS settings."""
+    assert "| 6,000 (the default) | **95.2–95.4%** | **0.960** | 95.3–97.4% | 0.957–0.968 |" in \
+        (ROOT / "README.md").read_text()
     load_demo("mnist_acgan").main(["--data-dir", str(MNIST), "--no-download",
                                    "--out", str(tmp_path / "acgan"), "--no-progress"])
     acgan, acgan_conf = asked_for(judge_model, tmp_path / "acgan")
     cgan_out = run("mnist_cgan", tmp_path / "cgan", "--iters", "6000")
     cgan, cgan_conf = asked_for(judge_model, cgan_out)
-    assert acgan == pytest.approx(0.954, abs=0.015) and acgan_conf == pytest.approx(0.960, abs=0.01)
-    assert cgan == pytest.approx(0.953, abs=0.015) and cgan_conf == pytest.approx(0.957, abs=0.01)
+    assert 0.952 - 0.015 <= acgan <= 0.954 + 0.015 and acgan_conf == pytest.approx(0.960, abs=0.01)
+    assert 0.953 - 0.015 <= cgan <= 0.974 + 0.015 and 0.957 - 0.01 <= cgan_conf <= 0.968 + 0.01
     assert acgan >= 0.95
