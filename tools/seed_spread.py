@@ -54,6 +54,12 @@ DEMOS = {
     "mixture_grid": ("mixture_2d", ["--data", "grid"], {
         "modes": r"modes captured (\d+)/\d+", "well_covered": r"well covered (\d+)/\d+",
         "high_quality": r"high quality ([\d.]+)%"}),
+    "mixture_ring_none": ("mixture_2d", ["--data", "ring", "--remedy", "none"], {
+        "modes": r"modes captured (\d+)/\d+", "high_quality": r"high quality ([\d.]+)%",
+        "reverse_kl": r"reverse KL ([\d.]+)"}),
+    "mixture_grid_none": ("mixture_2d", ["--data", "grid", "--remedy", "none"], {
+        "modes": r"modes captured (\d+)/\d+", "high_quality": r"high quality ([\d.]+)%",
+        "reverse_kl": r"reverse KL ([\d.]+)"}),
     "discriminator_generates": ("discriminator_generates", [], {
         "rounds": r"ascent ends in the ring for ([\d.]+)%",
         "gan_samples": r"G\(z\) ([\d.]+)%, ascent on",

@@ -101,6 +101,17 @@ def test_mixture_2d(tmp_path, data, modes, lo, hi, least_covered):
     within(float(m.group(4)), lo, hi)
 
 
+@pytest.mark.parametrize("data,modes,lo,hi", [("ring", (8, 8), "48", "97"), ("grid", (23, 25), "45", "92")])
+def test_mixture_2d_without_a_remedy(tmp_path, data, modes, lo, hi):
+    assert "8 modes on every run, but how sharp they are is a draw: 48–97% of the samples" in README
+    assert "on the grid vanilla gets 23–25 modes at 45–92% high quality" in README
+    text = run_demo("mixture_2d", tmp_path, "--data", data, "--remedy", "none")
+    m = re.search(r"modes captured (\d+)/\d+\s+well covered \d+/\d+\s+high quality ([\d.]+)%", text)
+    assert m, text[-1500:]
+    assert modes[0] <= int(m.group(1)) <= modes[1]
+    within(float(m.group(2)), lo, hi)
+
+
 def test_readme_python_examples_run():
     """Every ```python block of the README runs as written, top to bottom as a
     reader meets them: the blocks of one section share their names (the
