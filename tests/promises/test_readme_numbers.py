@@ -2,7 +2,7 @@
 
 Each test checks that the README still states the number, runs the demo as a
 user would (seed 0, its defaults, a fresh output folder) and compares what it
-prints with the README's number.  About a minute and a half in all on two
+prints with the README's number.  About two and a half minutes in all on two
 cores.  A demo is deterministic on one machine, but another BLAS kernel rounds
 its sums differently and a chaotic training run then ends elsewhere
 (docs/reproducibility.md): so where the README gives a range, measured over
