@@ -47,3 +47,12 @@ def hwnc(x):
     """The same values stored HWNC (the memory layout of the conv layers' outputs)."""
     xp = backend.get_array_module(x)
     return xp.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+
+
+def within(value, lo, hi):
+    """value is in the README's range lo-hi (strings, as the README prints them),
+    each end widened by half a unit of its last printed digit: "0.030" covers 0.0303."""
+    def end(text, sign):
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        return float(text) + sign * 0.5 * 10.0 ** -decimals
+    assert end(lo, -1) <= value <= end(hi, +1), f"{value} is outside the README's range {lo}-{hi}"

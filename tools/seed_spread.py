@@ -16,7 +16,9 @@ OPENBLAS_L2_SIZE=512`` where they are not).
     python tools/seed_spread.py --only pix2pix_gan  # the pix2pix GAN-alone row, ../shared's MNIST
     python tools/seed_spread.py --seeds 0 1 --only normal_1d --blas as-is
 
-Prints a table (name: min-max, then each run's value) and writes
+It needs the test extra (``pip install -e ".[test]"``): the live page's
+numbers are measured by its test's own helpers.  Prints a table (name:
+min-max, then each run's value) and writes
 ``--out`` (default ``seed_spread.json``).  Nothing here is a test: the
 tests pin the ranges this prints (tests/promises/test_readme_numbers.py,
 tests/lab/test_what_to_try.py); docs/reproducibility.md says why.
@@ -73,37 +75,24 @@ FROM_METRICS = {
     "pix2pix_gan": ("pix2pix", ["--loss", "gan", "--data-dir", str(MNIST), "--no-download"], "gan"),
 }
 
-# The live page's "what to try" (tests/lab/test_what_to_try.py), in a child process.
+# The live page's "what to try", measured in a child process by the very helpers
+# its test uses (tests/lab/test_what_to_try.py), so the two cannot drift apart.
 LAB = r"""
-import json, sys
-import numpy as np
-from scratchgan import backend, metrics
-from scratchgan.data import toy
-from scratchgan.lab import LabSession
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("what_to_try", sys.argv[2])
+what_to_try = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(what_to_try)
 seed = int(sys.argv[1])
-RING = backend.to_host(toy.ring_centres(8, 1.0))
-def covered(**settings):
-    s = LabSession(seed=seed, **settings)
-    out = []
-    for i in range(1, 2001):
-        s.step()
-        if i % 250 == 0:
-            x = backend.to_host(s.G(s.noise(2000)))
-            out.append(metrics.mode_stats(x, RING, 0.05)["well_covered"])
-    return out
-k1, k5, line = covered(), covered(k=5), covered(noise_dim=1)
-s = LabSession(seed=seed, lr_d=0.01)
-for _ in range(300):
-    s.step_d()
-arrows = {}
-for g in ("non_saturating", "minimax", "least_squares"):
-    s.change({"g_objective": g})
-    arrows[g] = float(np.linalg.norm(s.frame()["grad"], axis=1).mean())
+k1 = what_to_try.covered_over_time(seed=seed)
+k5 = what_to_try.covered_over_time(seed=seed, k=5)
+line = what_to_try.covered_over_time(seed=seed, noise_dim=1)
+arrows = what_to_try.confident_d_arrows(seed)
 print(json.dumps({"ring_k1_by_500": max(k1[:2]), "ring_k1_at_2000": k1[-1], "ring_k1_max": max(k1),
                   "ring_k5_at_2000": k5[-1], "noise_dim_1_max": max(line),
                   "arrow_non_saturating": arrows["non_saturating"],
                   "arrow_minimax": arrows["minimax"], "arrow_least_squares": arrows["least_squares"]}))
 """
+WHAT_TO_TRY = ROOT / "tests" / "lab" / "test_what_to_try.py"
 
 
 def blas_settings(which):
@@ -124,8 +113,8 @@ def run_one(job):
     name, seed, label, env = job
     env = dict(env, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
     if name == "lab":
-        done = subprocess.run([sys.executable, "-c", LAB, str(seed)], capture_output=True,
-                              text=True, env=env, timeout=3600)
+        done = subprocess.run([sys.executable, "-c", LAB, str(seed), str(WHAT_TO_TRY)],
+                              capture_output=True, text=True, env=env, timeout=3600)
         if done.returncode:
             raise SystemExit(f"lab, seed {seed}, BLAS {label}: failed\n{done.stderr[-2000:]}")
         return name, seed, label, json.loads(done.stdout.strip().splitlines()[-1])
@@ -149,13 +138,21 @@ def run_one(job):
     return name, seed, label, got
 
 
+def positive(text):
+    """argparse type: an integer of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(6)))
     every = [*DEMOS, "lab", *FROM_METRICS]
     p.add_argument("--only", nargs="+", choices=every, default=every)
     p.add_argument("--blas", choices=("both", "as-is"), default="both")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once, one core each")
+    p.add_argument("--jobs", type=positive, default=os.cpu_count() or 1,
+                   help="runs at once, one core each")
     p.add_argument("--out", default="seed_spread.json")
     args = p.parse_args(argv)
     jobs = [(name, seed, label, env) for name in args.only for seed in args.seeds

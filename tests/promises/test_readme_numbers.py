@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, within
 
 README = (ROOT / "README.md").read_text()
 
@@ -27,15 +27,6 @@ def run_demo(name, out, *args):
                           env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return done.stdout
-
-
-def within(value, lo, hi):
-    """value is in the README's range lo-hi (strings, as the README prints them),
-    each end widened by half a unit of its last printed digit: "0.030" covers 0.0303."""
-    def end(text, sign):
-        decimals = len(text.split(".")[1]) if "." in text else 0
-        return float(text) + sign * 0.5 * 10.0 ** -decimals
-    assert end(lo, -1) <= value <= end(hi, +1), f"{value} is outside the README's range {lo}-{hi}"
 
 
 def number(pattern, text):

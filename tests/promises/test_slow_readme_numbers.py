@@ -11,7 +11,7 @@ import sys
 import numpy
 import pytest
 
-from helpers import ROOT, load_demo
+from helpers import ROOT, load_demo, within
 
 MNIST = ROOT / ".." / "shared" / "data" / "mnist"
 pytestmark = [pytest.mark.slow,
@@ -77,9 +77,10 @@ def test_pix2pix_compare_table(tmp_path):
             assert lo - tol <= got[name] <= hi + tol, (loss, name, got[name])
     # the GAN alone is chaotic: the README's range over seeds 0-5 and both BLAS settings
     gan = m["gan"]
-    for name, lo, hi in (("l1_to_target", 0.1355, 0.1595), ("mid_grey_share", 0.0265, 0.0395),
-                         ("ink_share", 0.0865, 0.1055), ("class_kept", 0.4095, 0.5845)):
-        assert lo <= gan[name] <= hi, ("gan", name, gan[name])
+    within(gan["l1_to_target"], "0.136", "0.159")
+    within(gan["mid_grey_share"], "0.027", "0.039")
+    within(gan["ink_share"], "0.087", "0.105")
+    within(100 * gan["class_kept"], "41.0", "58.4")
     assert m["gan+l1"]["class_kept"] > m["l1"]["class_kept"] > m["gan"]["class_kept"]
 
 

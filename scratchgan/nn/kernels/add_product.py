@@ -105,18 +105,18 @@ def add_product(C, A, B):
     if arrays is None:
         C += A @ B
         return C
-    device_C, (C, A, B) = C, arrays
+    C_given, (C, A, B) = C, arrays     # the caller's C: returned, as C += A @ B returns it
     if (C.ndim != 2 or A.ndim != 2 or B.ndim != 2
             or A.dtype != C.dtype or B.dtype != C.dtype or not C.flags.writeable
             or A.shape[1] != B.shape[0] or C.shape != (A.shape[0], B.shape[1]) or C.size == 0
             or A.shape[1] == 0 or numpy.may_share_memory(C, A) or numpy.may_share_memory(C, B)):
         C += A @ B
-        return device_C
+        return C_given
     out, a, b = _operand(C), _operand(A), _operand(B)
     if out is None or out[0] != _NO_TRANS or a is None or b is None:
         C += A @ B
-        return device_C
+        return C_given
     (M, K), N = A.shape, B.shape[1]
     fn(_ROW_MAJOR, a[0], b[0], M, N, K, 1.0, A.ctypes.data, a[1], B.ctypes.data, b[1],
        1.0, C.ctypes.data, out[1])
-    return device_C
+    return C_given
